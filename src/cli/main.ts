@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/** The `redtrace` command: dispatches to subcommands; turns every error into one line. */
+import { CtfError } from '../ctf/errors.js';
+import { eventsCommand, EVENTS_USAGE } from './events.js';
+import { UsageError } from './usage.js';
+
+const COMMANDS: Record<string, { run: (args: string[]) => number | Promise<number>; usage: string }> = {
+  events: { run: eventsCommand, usage: EVENTS_USAGE },
+};
+
+function help(): string {
+  return ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(help());
+    return cmd ? 0 : 2;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) throw new UsageError(`unknown command "${cmd}"`, help());
+  return c.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`redtrace: ${e.message}\n${e.usage}\n`);
+      process.exitCode = 2;
+    } else if (e instanceof CtfError) {
+      process.stderr.write(`redtrace: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      const msg = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`redtrace: internal error: ${msg} (please report it, with REDTRACE_DEBUG=1 for details)\n`);
+      if (process.env.REDTRACE_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+      process.exitCode = 70;
+    }
+  },
+);
