@@ -28,12 +28,14 @@ export function eventsCommand(args: string[]): number {
   const reader = CtfReader.open(dirs);
   const printer = format === 'json' ? new JsonPrinter(reader) : new PrettyPrinter(reader);
   const out = new Output();
+  // Like babeltrace2, text mode reports losses on stderr; JSON keeps them in the stream.
+  const loss = format === 'json' ? (s: string) => out.line(s) : (s: string) => out.warn(s);
   try {
     for (let ev = reader.next(); ev; ev = reader.next()) {
-      for (const l of reader.takeLosses()) out.line(printer.formatLoss(l));
+      for (const l of reader.takeLosses()) loss(printer.formatLoss(l));
       out.line(printer.format(ev));
     }
-    for (const l of reader.takeLosses()) out.line(printer.formatLoss(l));
+    for (const l of reader.takeLosses()) loss(printer.formatLoss(l));
   } finally {
     out.flush();
     reader.close();

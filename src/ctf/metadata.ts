@@ -1,7 +1,9 @@
 /**
  * Reads a trace's `metadata` file: plain TSDL text, or packetized (packets
  * starting with magic 0x75D11D57 in either byte order, text possibly split
- * mid-token across packets, so packets are joined before lexing).
+ * mid-token across packets, so packets are joined before lexing). Text is
+ * kept as a byte string (latin1), like string fields, so names print back
+ * as the exact bytes written.
  */
 import { readFileSync } from 'node:fs';
 import { CtfError } from './errors.js';
@@ -25,7 +27,7 @@ export function readMetadataText(file: string): string {
   if (data.length >= 4 && (data.readUInt32LE(0) === MAGIC || data.readUInt32BE(0) === MAGIC)) {
     return joinPackets(file, data);
   }
-  return data.toString('utf8');
+  return data.toString('latin1');
 }
 
 function joinPackets(file: string, data: Buffer): string {
@@ -51,7 +53,7 @@ function joinPackets(file: string, data: Buffer): string {
     parts.push(data.subarray(off + HEADER_BYTES, off + contentBits / 8));
     off += packetBits / 8;
   }
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts).toString('latin1');
 }
 
 export function readMetadata(file: string): { text: string; trace: TraceClass } {

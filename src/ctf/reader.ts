@@ -1,21 +1,25 @@
 /**
  * Opens trace directories and merges all their streams into one
- * time-ordered event sequence (a binary heap keyed by time from a common
- * origin, ties broken by the order streams were opened).
+ * time-ordered event sequence: a binary heap keyed by ns from a common
+ * origin, ties broken as babeltrace2's muxer does (trace UUID, trace name,
+ * stream class id, stream id).
  */
-import { nsFromOrigin, cyclesToNs } from './clock.js';
+import { resolve, relative, sep } from 'node:path';
+import { clockBaseNs, cyclesToNs } from './clock.js';
 import { findTraces, Trace } from './trace.js';
 import { StreamReader, type CtfEvent, type Loss } from './stream.js';
 
 const TWO32 = 1n << 32n;
 
 interface TraceTime {
-  /** ns from origin of the trace's cycle base. */
+  /** ns from origin of cycle 0 (the clock's offset). */
+  clockNs: bigint;
+  /** clockNs + the stream base's ns (1 GHz clocks only). */
   baseNs: bigint;
-  /** Number(baseNs - reader origin). */
+  /** Number(baseNs - reader origin) at 1 GHz, Number(clockNs - origin) otherwise. */
   shift: number;
-  /** ns per cycle. */
-  scale: number;
+  freq: bigint;
+  ghz: boolean;
 }
 
 export class CtfReader {
@@ -24,17 +28,37 @@ export class CtfReader {
   /** ns from origin that time keys are relative to. */
   origin = 0n;
   private times = new Map<Trace, TraceTime>();
+  private names = new Map<Trace, string>();
+  private streamIds = new Map<StreamReader, number>();
   private heap: StreamReader[] = [];
-  private keys = new Map<StreamReader, number>();
-  private current = new Map<StreamReader, CtfEvent>();
-  private order = new Map<StreamReader, number>();
+  /** Per stream (by index in `streams`): its next event and that event's time key. */
+  private current: (CtfEvent | undefined)[] = [];
+  private keys: number[] = [];
   private pendingLosses: Loss[] = [];
 
   static open(dirs: string[]): CtfReader {
     const r = new CtfReader();
-    for (const { dir, name } of findTraces(dirs)) r.traces.push(new Trace(dir, name));
+    for (const found of findTraces(dirs)) {
+      const t = new Trace(found.dir);
+      r.traces.push(t);
+      r.names.set(t, traceName(t, found.root));
+    }
+    r.nameMergedTraces();
     r.start();
     return r;
+  }
+
+  /** babeltrace2 merges traces sharing a UUID (session rotation chunks) and names them by host only. */
+  private nameMergedTraces(): void {
+    const byUuid = new Map<string, Trace[]>();
+    for (const t of this.traces) if (t.cls.uuid) byUuid.set(t.cls.uuid, [...(byUuid.get(t.cls.uuid) ?? []), t]);
+    for (const group of byUuid.values()) {
+      if (group.length < 2) continue;
+      for (const t of group) {
+        const host = t.cls.env.get('hostname');
+        this.names.set(t, typeof host === 'string' ? host : '');
+      }
+    }
   }
 
   private start(): void {
@@ -47,40 +71,65 @@ export class CtfReader {
         if (b !== undefined && (min === undefined || BigInt(b) < min)) min = BigInt(b);
       }
       const base = min === undefined ? 0n : (min / TWO32) * TWO32;
-      for (const s of readers) s.base = base;
-      const baseNs = nsFromOrigin(t.clock, base);
+      for (const s of readers) { s.base = base; s.baseNum = Number(base); }
       const freq = t.clock?.freq ?? 1000000000n;
-      this.times.set(t, { baseNs, shift: 0, scale: 1e9 / Number(freq) });
+      const ghz = freq === 1000000000n;
+      const clockNs = clockBaseNs(t.clock);
+      const baseNs = clockNs + (ghz ? base : 0n);
+      this.times.set(t, { clockNs, baseNs, shift: 0, freq, ghz });
       if (origin === undefined || baseNs < origin) origin = baseNs;
+      readers.forEach((s, i) => this.streamIds.set(s, s.instanceId ?? i));
       this.streams.push(...readers);
     }
     this.origin = origin ?? 0n;
     for (const tt of this.times.values()) tt.shift = Number(tt.baseNs - this.origin);
-    this.streams.forEach((s, i) => this.order.set(s, i));
+    this.streams.forEach((s, i) => { s.index = i; });
+    const rank = this.streams.slice().sort((a, b) => this.compareStreams(a, b));
+    rank.forEach((s, i) => { s.rank = i; });
     for (const s of this.streams) this.advance(s);
+  }
+
+  private compareStreams(a: StreamReader, b: StreamReader): number {
+    const ua = a.trace.cls.uuid;
+    const ub = b.trace.cls.uuid;
+    if (ua !== ub) {
+      if (!ua) return 1;
+      if (!ub) return -1;
+      return ua.toLowerCase() < ub.toLowerCase() ? -1 : 1;
+    }
+    const na = this.traceName(a.trace);
+    const nb = this.traceName(b.trace);
+    if (na !== nb) return na < nb ? -1 : 1;
+    if (a.streamClassId !== b.streamClassId) return a.streamClassId - b.streamClassId;
+    return this.streamId(a) - this.streamId(b) || a.index - b.index;
+  }
+
+  traceName(t: Trace): string {
+    return this.names.get(t) ?? '';
+  }
+
+  streamId(s: StreamReader): number {
+    return this.streamIds.get(s) ?? 0;
   }
 
   /** Time of an event in ns from the reader's origin (exact for 1 GHz clocks below 2^53 ns of span). */
   timeKey(ev: CtfEvent): number {
     const tt = this.times.get(ev.stream.trace)!;
-    return tt.scale === 1 ? tt.shift + ev.cycles : tt.shift + ev.cycles * tt.scale;
+    if (tt.ghz) return tt.shift + ev.cycles;
+    return tt.shift + Number(cyclesToNs(tt.freq, ev.stream.base + BigInt(ev.cycles)));
   }
 
-  /** Exact ns from the clock's origin. */
+  /** Exact ns from the clock's origin of a cycle value of a stream. */
   nsFromOrigin(stream: StreamReader, cycles: number): bigint {
-    const t = stream.trace;
-    const tt = this.times.get(t)!;
-    if (tt.scale === 1) return tt.baseNs + BigInt(cycles);
-    return nsFromOrigin(t.clock, stream.base + BigInt(cycles));
+    const tt = this.times.get(stream.trace)!;
+    if (tt.ghz) return tt.baseNs + BigInt(cycles);
+    return tt.clockNs + cyclesToNs(tt.freq, stream.base + BigInt(cycles));
   }
-
-  /** Cycle value converted to ns, without the clock offset. */
-  static cyclesToNs = cyclesToNs;
 
   private less(a: StreamReader, b: StreamReader): boolean {
-    const ka = this.keys.get(a)!;
-    const kb = this.keys.get(b)!;
-    return ka < kb || (ka === kb && this.order.get(a)! < this.order.get(b)!);
+    const ka = this.keys[a.index];
+    const kb = this.keys[b.index];
+    return ka < kb || (ka === kb && a.rank < b.rank);
   }
 
   private advance(s: StreamReader): void {
@@ -90,8 +139,8 @@ export class CtfReader {
       s.losses = [];
     }
     if (!ev) return;
-    this.current.set(s, ev);
-    this.keys.set(s, this.timeKey(ev));
+    this.current[s.index] = ev;
+    this.keys[s.index] = this.timeKey(ev);
     this.push(s);
   }
 
@@ -133,7 +182,7 @@ export class CtfReader {
   next(): CtfEvent | undefined {
     const s = this.pop();
     if (!s) return undefined;
-    const ev = this.current.get(s)!;
+    const ev = this.current[s.index]!;
     this.advance(s);
     return ev;
   }
@@ -160,4 +209,12 @@ export class CtfReader {
   get lostPackets(): number {
     return this.streams.reduce((n, s) => n + s.lostPackets, 0);
   }
+}
+
+/** Host name, then the trace folder's path below the folder the user gave (babeltrace2's naming). */
+function traceName(t: Trace, root: string): string {
+  const rel = relative(resolve(root), resolve(t.dir)).split(sep).join('/');
+  const host = t.cls.env.get('hostname');
+  if (typeof host === 'string') return rel ? `${host}/${rel}` : host;
+  return rel;
 }

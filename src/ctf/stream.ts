@@ -30,7 +30,8 @@ export interface PacketInfo {
 /** Something the reader lost, reported with the packet that revealed it. */
 export interface Loss {
   kind: 'discarded-events' | 'lost-packets';
-  count: number;
+  /** Undefined when only known to be non-zero (the first packet already counts discarded events). */
+  count: number | undefined;
   stream: StreamReader;
   /** Cycles (relative to the trace base) of the end of the previous packet and of this one. */
   fromCycles?: number;
@@ -61,7 +62,7 @@ export class StreamReader {
   private contentBits = 0;
   /** Bit offset of the packet start inside the window. */
   private pktInWin = 0;
-  private sc: CompiledStream | undefined;
+  streamClass: CompiledStream | undefined;
   packet: PacketInfo | undefined;
   private nextPacket = 0;
   private lastRefill = -1;
@@ -78,9 +79,14 @@ export class StreamReader {
   /** Id of the stream instance (packet header `stream_instance_id`), when given. */
   instanceId: number | undefined;
   streamClassId = -1;
+  /** Position in the reader's stream list. */
+  index = 0;
+  /** Order among streams when times are equal. */
+  rank = 0;
 
   /** Clock values are kept as numbers relative to this (a multiple of 2^32), so they stay exact. */
   base = 0n;
+  baseNum = 0;
 
   constructor(readonly trace: Trace, readonly file: string) {
     try {
@@ -104,7 +110,7 @@ export class StreamReader {
   /** Rebuilds a full clock value from a field of `size` bits (CTF 1.8 wrap-around rule). */
   private updateClock(v: number | bigint, size: number): void {
     if (size >= 64) {
-      this.cycles = typeof v === 'bigint' ? Number(v - this.base) : v - Number(this.base);
+      this.cycles = typeof v === 'bigint' ? Number(v - this.base) : v - this.baseNum;
       return;
     }
     const value = Number(v);
@@ -124,7 +130,7 @@ export class StreamReader {
   }
 
   private toCycles(v: unknown): number | undefined {
-    if (typeof v === 'number') return v - Number(this.base);
+    if (typeof v === 'number') return v - this.baseNum;
     if (typeof v === 'bigint') return Number(v - this.base);
     return undefined;
   }
@@ -172,8 +178,8 @@ export class StreamReader {
     try {
       if (this.trace.packetHeader) header = this.trace.packetHeader(S) as Record<string, unknown>;
       S.scopes[0] = header;
-      this.sc = this.streamClassFor(header, at);
-      if (this.sc.packetContext) context = this.sc.packetContext(S) as Record<string, unknown>;
+      this.streamClass = this.streamClassFor(header, at);
+      if (this.streamClass.packetContext) context = this.streamClass.packetContext(S) as Record<string, unknown>;
       S.scopes[1] = context;
     } finally {
       S.fail = fail;
@@ -193,6 +199,7 @@ export class StreamReader {
     info.beginCycles = this.toCycles(context?.timestamp_begin);
     info.endCycles = this.toCycles(context?.timestamp_end);
     if (info.beginCycles !== undefined) this.cycles = info.beginCycles;
+    else if (this.prevEndCycles !== undefined) this.cycles = this.prevEndCycles; // the clock ends a packet at its end time
     this.noteLosses(context, info);
     this.packet = info;
     this.setLimit();
@@ -203,7 +210,9 @@ export class StreamReader {
     const d = context?.events_discarded;
     if (typeof d === 'number' || typeof d === 'bigint') {
       const n = Number(d);
-      if (this.prevDiscarded !== undefined && n > this.prevDiscarded) {
+      if (this.prevDiscarded === undefined) {
+        if (n > 0) this.losses.push({ kind: 'discarded-events', count: undefined, stream: this, fromCycles: info.beginCycles, toCycles: info.endCycles });
+      } else if (n > this.prevDiscarded) {
         const count = n - this.prevDiscarded;
         this.discardedEvents += count;
         this.losses.push({ kind: 'discarded-events', count, stream: this, fromCycles: this.prevEndCycles, toCycles: info.endCycles });
@@ -314,7 +323,7 @@ export class StreamReader {
 
   private decodeEvent(): CtfEvent {
     const S = this.S;
-    const sc = this.sc!;
+    const sc = this.streamClass!;
     S.eventId = -1;
     const header = sc.header ? sc.header(S) : undefined;
     S.scopes[2] = header;

@@ -5,11 +5,11 @@
  * the tree for every folder holding a `metadata` file.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { CtfError } from './errors.js';
 import { readMetadata } from './metadata.js';
 import { compileScope, type ScopeDecoder } from './decode/compile.js';
-import type { ClockClass, EventClass, FieldType, StreamClass, StructType, TraceClass } from './tsdl/types.js';
+import type { ClockClass, EventClass, FieldType, IntegerType, StreamClass, StructType, TraceClass } from './tsdl/types.js';
 
 export interface CompiledEvent {
   cls: EventClass;
@@ -38,23 +38,23 @@ export class Trace {
   readonly clock?: ClockClass;
   readonly streamFiles: string[];
 
-  constructor(readonly dir: string, readonly name: string) {
+  constructor(readonly dir: string) {
     const metaPath = join(dir, 'metadata');
     const { text, trace } = readMetadata(metaPath);
     this.cls = trace;
     this.metadataText = text;
     try {
+      this.clock = bindClock(trace);
       if (trace.packetHeader) this.packetHeader = compileScope(trace.packetHeader, { scope: 0, earlier: [] }, 'packet_header');
       for (const sc of trace.streams.values()) this.streamClasses.set(sc.id, this.compileStream(sc));
     } catch (e) {
       if (e instanceof CtfError) throw e;
       throw new CtfError(metaPath, undefined, `bad metadata: ${(e as Error).message}`);
     }
-    this.clock = findClock(trace);
     this.streamFiles = readdirSync(dir)
       .filter((f) => f !== 'metadata' && !f.startsWith('.'))
       .map((f) => join(dir, f))
-      .filter((f) => statSync(f).isFile())
+      .filter((f) => { const st = statSync(f); return st.isFile() && st.size > 0; })
       .sort();
   }
 
@@ -84,28 +84,46 @@ export class Trace {
   }
 }
 
-/** The clock the event header's timestamp (else the packet context's) is mapped to. */
-function findClock(t: TraceClass): ClockClass | undefined {
-  const mapped = (st: FieldType | undefined): string | undefined => {
-    if (!st) return undefined;
+/**
+ * The clock event times come from. Integers that carry time by name but are
+ * not mapped (header `timestamp`, packet `timestamp_begin`/`_end`) are
+ * mapped to the only clock, or to a 1 GHz clock made up for them.
+ */
+function bindClock(t: TraceClass): ClockClass | undefined {
+  const unmapped: IntegerType[] = [];
+  let name: string | undefined;
+  const visit = (st: FieldType | undefined, timeNames: Set<string>, fieldName = ''): void => {
+    if (!st) return;
     switch (st.kind) {
-      case 'int': return st.clock;
-      case 'enum': return st.container.clock;
-      case 'struct': for (const f of st.fields) { const c = mapped(f.type); if (c) return c; } return undefined;
-      case 'variant': for (const f of st.options) { const c = mapped(f.type); if (c) return c; } return undefined;
-      default: return undefined;
+      case 'int':
+        if (st.clock) name ??= st.clock;
+        else if (timeNames.has(fieldName)) unmapped.push(st);
+        return;
+      case 'enum': return visit(st.container, timeNames, fieldName);
+      case 'struct': for (const f of st.fields) visit(f.type, timeNames, f.name); return;
+      case 'variant': for (const f of st.options) visit(f.type, timeNames, f.name); return;
+      default: return;
     }
   };
   for (const sc of t.streams.values()) {
-    const name = mapped(sc.eventHeader) ?? mapped(sc.packetContext);
-    if (name) return t.clocks.get(name);
+    visit(sc.eventHeader, new Set(['timestamp']));
+    visit(sc.packetContext, new Set(['timestamp_begin', 'timestamp_end']));
   }
-  return t.clocks.size === 1 ? [...t.clocks.values()][0] : undefined;
+  if (unmapped.length > 0 && !name) {
+    if (t.clocks.size > 1) throw new Error('a timestamp field maps to no clock and there are several clocks');
+    if (t.clocks.size === 0) {
+      t.clocks.set('default', { name: 'default', freq: 1000000000n, offsetSeconds: 0n, offsetCycles: 0n, precision: 0n, absolute: false });
+    }
+    name = [...t.clocks.keys()][0];
+  }
+  if (name) for (const i of unmapped) i.clock = name;
+  if (name && !t.clocks.has(name)) throw new Error(`integer mapped to undeclared clock "${name}"`);
+  return name ? t.clocks.get(name) : undefined;
 }
 
 /** Every trace folder under the given directories (a folder holding `metadata`), in path order. */
-export function findTraces(dirs: string[]): { dir: string; name: string }[] {
-  const out: { dir: string; name: string }[] = [];
+export function findTraces(dirs: string[]): { dir: string; root: string }[] {
+  const out: { dir: string; root: string }[] = [];
   for (const root of dirs) {
     let st;
     try {
@@ -117,14 +135,18 @@ export function findTraces(dirs: string[]): { dir: string; name: string }[] {
     const found: string[] = [];
     const walk = (d: string): void => {
       const entries = readdirSync(d, { withFileTypes: true });
-      if (entries.some((e) => e.isFile() && e.name === 'metadata')) found.push(d);
+      if (entries.some((e) => e.isFile() && e.name === 'metadata')) {
+        found.push(d); // a trace folder: nothing below it is another trace
+        return;
+      }
       for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        if (e.isDirectory() && !e.name.startsWith('.')) walk(join(d, e.name));
+        const p = join(d, e.name);
+        if (!e.name.startsWith('.') && (e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory()))) walk(p);
       }
     };
     walk(root);
     if (found.length === 0) throw new CtfError(root, undefined, 'no CTF trace here (no metadata file in it or below it)');
-    for (const d of found) out.push({ dir: d, name: relative(root, d) || '.' });
+    for (const d of found) out.push({ dir: d, root });
   }
   return out;
 }

@@ -120,7 +120,7 @@ function emitString(e: Emitter): string {
   e.out(`let ${v};`);
   e.out(`{ const i = p >>> 3; const j = buf.indexOf(0, i);`);
   e.out(`  if (j < 0 || j * 8 + 8 > end) ${e.fail('string without its terminating NUL before the end of the packet')};`);
-  e.out(`  ${v} = buf.toString('utf8', i, j); p = j * 8 + 8; }`);
+  e.out(`  ${v} = buf.latin1Slice(i, j); p = j * 8 + 8; }`);
   return v;
 }
 
@@ -173,7 +173,7 @@ function emitArray(e: Emitter, elem: FieldType, lenExpr: string, dynamic: boolea
   if (isText(elem)) {
     // 8-bit integers with an encoding read as text up to the first NUL.
     e.out(`let ${v}; { const i = p >>> 3; let j = buf.indexOf(0, i); if (j < 0 || j > i + ${len}) j = i + ${len};`);
-    e.out(`  ${v} = buf.toString('utf8', i, j); p += ${len} * 8; }`);
+    e.out(`  ${v} = buf.latin1Slice(i, j); p += ${len} * 8; }`);
     return v;
   }
   e.out(`const ${v} = new Array(${len});`);

@@ -1,7 +1,8 @@
 /**
  * JSON-lines sink: one object per event. Integers beyond 2^53 are written as
  * strings so no consumer loses precision; enumerations keep their integer
- * value; variants are an object holding their selected option.
+ * value; variants are an object holding their selected option. Strings are
+ * the trace's bytes (written back as latin1, so UTF-8 text stays UTF-8).
  */
 import type { CtfReader } from '../reader.js';
 import type { CtfEvent, Loss } from '../stream.js';
@@ -19,7 +20,7 @@ export class JsonPrinter {
     const trace = ev.stream.trace;
     const out: Record<string, unknown> = {
       time_ns: trace.clock ? this.reader.nsFromOrigin(ev.stream, ev.cycles) : undefined,
-      trace: trace.name,
+      trace: this.reader.traceName(trace),
       stream: ev.stream.file.slice(trace.dir.length + 1),
       name: ev.event.cls.name,
       id: ev.event.cls.id,
@@ -33,6 +34,6 @@ export class JsonPrinter {
   }
 
   formatLoss(l: Loss): string {
-    return JSON.stringify({ loss: l.kind, count: l.count, trace: l.stream.trace.name, stream: l.stream.file.slice(l.stream.trace.dir.length + 1) });
+    return JSON.stringify({ loss: l.kind, count: l.count, trace: this.reader.traceName(l.stream.trace), stream: l.stream.file.slice(l.stream.trace.dir.length + 1) });
   }
 }
