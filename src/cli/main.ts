@@ -2,10 +2,12 @@
 /** The `redtrace` command: dispatches to subcommands; turns every error into one line. */
 import { CtfError } from '../ctf/errors.js';
 import { eventsCommand, EVENTS_USAGE } from './events.js';
+import { summaryCommand, SUMMARY_USAGE } from './summary.js';
 import { UsageError } from './usage.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => number | Promise<number>; usage: string }> = {
   events: { run: eventsCommand, usage: EVENTS_USAGE },
+  summary: { run: summaryCommand, usage: SUMMARY_USAGE },
 };
 
 function help(): string {

@@ -202,6 +202,14 @@ export class CtfReader {
     for (const s of this.streams) s.close();
   }
 
+  /** Bytes read and total bytes of all stream files, for progress reports. */
+  progress(): { done: number; total: number } {
+    let done = 0;
+    let total = 0;
+    for (const s of this.streams) { done += s.bytesDone; total += s.size; }
+    return { done, total };
+  }
+
   get discardedEvents(): number {
     return this.streams.reduce((n, s) => n + s.discardedEvents, 0);
   }

@@ -276,6 +276,11 @@ export class StreamReader {
     return newPos;
   }
 
+  /** Bytes of the file read so far (through the current packet), for progress reports. */
+  get bytesDone(): number {
+    return this.done ? this.size : this.nextPacket;
+  }
+
   /** The raw timestamp_begin of the first packet, then back to the start. */
   firstPacketBegin(): number | bigint | undefined {
     if (this.done || !this.openPacket()) return undefined;

@@ -1,0 +1,28 @@
+/** Small helpers shared by the benchmarks. */
+import { fileURLToPath } from 'node:url';
+
+export function redtraceBin(): string {
+  return fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function seconds(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** Runs a named step, telling the terminal (not CI logs) what is going on. */
+export function step<T>(what: string, fn: () => T): T {
+  const tty = process.stderr.isTTY && !process.env.CI;
+  if (tty) process.stderr.write(`${what}...`);
+  const t0 = Date.now();
+  const r = fn();
+  if (tty) process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return r;
+}
