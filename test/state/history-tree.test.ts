@@ -114,7 +114,7 @@ describe('history tree against an oracle', () => {
     { seed: 1, blockSize: 4096, maxChildren: 3, quarks: 60, perQuark: 40 },
     { seed: 2, blockSize: 4096, maxChildren: 50, quarks: 200, perQuark: 20 },
     { seed: 3, blockSize: 16384, maxChildren: 8, quarks: 700, perQuark: 6 },
-    { seed: 4, blockSize: 65536, maxChildren: 50, quarks: 1500, perQuark: 8 },
+    { seed: 4, blockSize: 65536, maxChildren: 50, quarks: 1500, perQuark: 40 },
   ];
   for (const s of shapes) {
     test(`random history ${s.seed}: ${s.quarks} attributes, ${s.blockSize}-byte blocks, fan-out ${s.maxChildren}`, () => {
