@@ -35,6 +35,8 @@ export class CtfReader {
   private current: (CtfEvent | undefined)[] = [];
   private keys: number[] = [];
   private pendingLosses: Loss[] = [];
+  /** Per stream: losses found when it entered its current packet, not yet handed out. */
+  private waiting: (Loss[] | undefined)[] = [];
 
   static open(dirs: string[]): CtfReader {
     const r = new CtfReader();
@@ -114,9 +116,13 @@ export class CtfReader {
 
   /** Time of an event in ns from the reader's origin (exact for 1 GHz clocks below 2^53 ns of span). */
   timeKey(ev: CtfEvent): number {
-    const tt = this.times.get(ev.stream.trace)!;
-    if (tt.ghz) return tt.shift + ev.cycles;
-    return tt.shift + Number(cyclesToNs(tt.freq, ev.stream.base + BigInt(ev.cycles)));
+    return this.cyclesKey(ev.stream, ev.cycles);
+  }
+
+  private cyclesKey(s: StreamReader, cycles: number): number {
+    const tt = this.times.get(s.trace)!;
+    if (tt.ghz) return tt.shift + cycles;
+    return tt.shift + Number(cyclesToNs(tt.freq, s.base + BigInt(cycles)));
   }
 
   /** Exact ns from the clock's origin of a cycle value of a stream. */
@@ -132,15 +138,23 @@ export class CtfReader {
     return ka < kb || (ka === kb && a.rank < b.rank);
   }
 
+  /**
+   * Reads the stream's next event. Losses found on the way wait in the heap
+   * at their begin time, as babeltrace2's muxer places them.
+   */
   private advance(s: StreamReader): void {
     const ev = s.next();
+    this.current[s.index] = ev;
+    let key = ev ? this.timeKey(ev) : Infinity;
     if (s.losses.length) {
-      this.pendingLosses.push(...s.losses);
+      for (const l of s.losses) {
+        if (l.fromCycles !== undefined) key = Math.min(key, this.cyclesKey(s, l.fromCycles));
+      }
+      this.waiting[s.index] = s.losses;
       s.losses = [];
     }
-    if (!ev) return;
-    this.current[s.index] = ev;
-    this.keys[s.index] = this.timeKey(ev);
+    if (key === Infinity && !this.waiting[s.index]) return;
+    this.keys[s.index] = key;
     this.push(s);
   }
 
@@ -178,13 +192,26 @@ export class CtfReader {
     return top;
   }
 
-  /** The next event in time order, or undefined when every stream is done. */
+  /** The next event in time order, or undefined when every stream is done (losses: see takeLosses). */
   next(): CtfEvent | undefined {
-    const s = this.pop();
-    if (!s) return undefined;
-    const ev = this.current[s.index]!;
-    this.advance(s);
-    return ev;
+    for (;;) {
+      const s = this.pop();
+      if (!s) return undefined;
+      const waiting = this.waiting[s.index];
+      if (waiting) {
+        this.pendingLosses.push(...waiting);
+        this.waiting[s.index] = undefined;
+        const ev = this.current[s.index];
+        if (ev) {
+          this.keys[s.index] = this.timeKey(ev);
+          this.push(s);
+        }
+        continue;
+      }
+      const ev = this.current[s.index]!;
+      this.advance(s);
+      return ev;
+    }
   }
 
   /** Losses (discarded events, lost packets) found since the last call. */

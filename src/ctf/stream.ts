@@ -295,8 +295,7 @@ export class StreamReader {
     this.prevDiscarded = this.prevSeq = this.prevEndCycles = undefined;
     this.discardedEvents = this.lostPackets = 0;
     this.losses = [];
-    this.streamClassId = -1;
-    this.cycles = 0;
+    this.cycles = 0; // streamClassId and instanceId stay: the merge order needs them before reading
   }
 
   /** The next event of this stream, or undefined at its end. */

@@ -1,41 +1,21 @@
 // Makes real LTTng-UST traces for tests: builds the C tracepoint app in
 // lttng-app/ and records sessions with a private session daemon
-// (scripts/lttng-private.sh), so tests never touch another daemon.
+// (src/record/private-session.ts), so tests never touch another daemon.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordPrivate, type RecordOptions } from '../../src/record/private-session.js';
 
 // This file runs from dist/test/support/: the C sources and scripts stay in the source tree.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const APP_SRC = path.join(ROOT, 'test/support/lttng-app');
-const PRIVATE = path.join(ROOT, 'scripts/lttng-private.sh');
 
 /** Events the app emits per iteration and thread (EVENTS_PER_ITERATION in app.c). */
 export const APP_EVENTS_PER_ITERATION = 7;
 
-export interface ChannelOptions {
-  name?: string;
-  subbufSize?: string;
-  numSubbuf?: number;
-  /** Comma-separated event names or patterns; all user-space events by default. */
-  events?: string;
-  contexts?: string[];
-}
-
-export interface RecordOptions extends ChannelOptions {
-  buffers?: 'uid' | 'pid';
-  /** Several channels, each with its own events and contexts; overrides the single-channel options. */
-  channels?: ChannelOptions[];
-}
-
-const DEFAULT_CONTEXTS = ['vpid', 'vtid', 'procname'];
-
-/** Shell-quotes one word. */
-export function sh(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { sh } from '../../src/record/private-session.js';
 
 let checked = false;
 
@@ -45,9 +25,8 @@ export function requireLttng(): void {
   const missing = ['lttng', 'lttng-sessiond', 'babeltrace2', 'gcc', 'unshare'].filter(
     (t) => spawnSync('bash', ['-c', `command -v ${t}`]).status !== 0,
   );
-  if (!fs.existsSync('/usr/include/x86_64-linux-gnu/lttng/tracepoint.h') && !fs.existsSync('/usr/include/lttng/tracepoint.h')) {
-    missing.push('liblttng-ust-dev (lttng/tracepoint.h)');
-  }
+  const header = spawnSync('gcc', ['-E', '-x', 'c', '-o', '/dev/null', '-'], { input: '#include <lttng/tracepoint.h>\n' });
+  if (header.status !== 0) missing.push('liblttng-ust-dev (lttng/tracepoint.h)');
   if (missing.length > 0) {
     throw new Error(`real-LTTng tests need ${missing.join(', ')}: run scripts/setup.sh as root (it installs lttng-tools, liblttng-ust-dev, babeltrace2, gcc)`);
   }
@@ -74,42 +53,13 @@ export function buildTestApp(): string {
   return out;
 }
 
-function channelScript(c: ChannelOptions, buffers: string): string[] {
-  const name = sh(c.name ?? 'channel0');
-  const lines = [
-    `lttng enable-channel -u --buffers-${buffers} --discard` +
-      (c.subbufSize ? ` --subbuf-size=${sh(c.subbufSize)}` : '') +
-      (c.numSubbuf ? ` --num-subbuf=${c.numSubbuf}` : '') +
-      ` ${name} >/dev/null`,
-  ];
-  const contexts = c.contexts ?? DEFAULT_CONTEXTS;
-  if (contexts.length > 0) lines.push(`lttng add-context -u -c ${name} ${contexts.map((t) => `-t ${sh(t)}`).join(' ')} >/dev/null`);
-  lines.push(`lttng enable-event -u -c ${name} ${c.events ? sh(c.events) : '-a'} >/dev/null`);
-  return lines;
-}
-
 /**
  * Records one session into `out` while `command` (a bash command) runs, all
  * inside one private session daemon; returns what the command printed.
  */
-export function recordTrace(out: string, command: string, opts: RecordOptions = {}): string {
+export function recordTrace(out: string, command: string, opts: Omit<RecordOptions, 'out' | 'run'> = {}): string {
   requireLttng();
-  const buffers = opts.buffers ?? 'uid';
-  const channels = opts.channels ?? [opts];
-  const script = [
-    `lttng create redtrace-test --output=${sh(out)} >/dev/null`,
-    ...channels.flatMap((c) => channelScript(c, buffers)),
-    'lttng start >/dev/null',
-    command,
-    // stop waits until the consumer has written every sub-buffer.
-    'lttng stop >/dev/null',
-    'lttng destroy >/dev/null',
-  ].join('\n');
-  const r = spawnSync(PRIVATE, [script], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
-  if (r.status !== 0) {
-    throw new Error(`recording failed (status ${r.status}, signal ${r.signal}):\n${r.stderr}\nscript:\n${script}`);
-  }
-  return r.stdout;
+  return recordPrivate({ ...opts, out, run: command, timeoutMs: 60_000 });
 }
 
 /** Total of the app's "events N" lines. */

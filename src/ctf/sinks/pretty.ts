@@ -8,6 +8,7 @@
  * Strings here are byte strings (one char per byte, see stream.ts), so the
  * caller writes lines as latin1 to get the trace's bytes back exactly.
  */
+import { resolve } from 'node:path';
 import type { CtfReader } from '../reader.js';
 import type { CtfEvent, Loss } from '../stream.js';
 import type { Trace } from '../trace.js';
@@ -83,7 +84,7 @@ export class PrettyPrinter {
       ? '(unknown time range)'
       : `between [${clockTime(this.reader.nsFromOrigin(s, l.fromCycles))}] and [${clockTime(this.reader.nsFromOrigin(s, l.toCycles))}]`;
     const uuid = t.cls.uuid ? `(UUID: ${t.cls.uuid.toLowerCase()})` : '(no UUID)';
-    return `WARNING: Tracer ${count} ${range} in trace "${this.reader.traceName(t)}" ${uuid} within stream "${s.file}" (stream class ID: ${s.streamClassId}, stream ID: ${this.reader.streamId(s)}).`;
+    return `WARNING: Tracer ${count} ${range} in trace "${this.reader.traceName(t)}" ${uuid} within stream "${resolve(s.file)}" (stream class ID: ${s.streamClassId}, stream ID: ${this.reader.streamId(s)}).`;
   }
 }
 

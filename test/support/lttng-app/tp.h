@@ -15,6 +15,7 @@
 #include <lttng/tracepoint.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Overlapping ranges and gaps: babeltrace2 lists every matching label, or <unknown>. */
 LTTNG_UST_TRACEPOINT_ENUM(redtrace_test, signed_enum,
@@ -79,6 +80,8 @@ LTTNG_UST_TRACEPOINT_EVENT(redtrace_test, strings,
 	LTTNG_UST_TP_ARGS(const char *, s, int, n),
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_string(str, s)
+		/* *_len fields prove a string empty (see the test's note on babeltrace2 2.0.4). */
+		lttng_ust_field_integer(size_t, str_len, strlen(s))
 		lttng_ust_field_integer(int, n, n)
 		lttng_ust_field_string(fixed, "const \"x\"")
 	)
@@ -93,6 +96,7 @@ LTTNG_UST_TRACEPOINT_EVENT(redtrace_test, arrays,
 		lttng_ust_field_array_hex(uint8_t, ahex, bytes, 2)
 		lttng_ust_field_array_network(uint16_t, anet, (const uint16_t *)bytes, 2)
 		lttng_ust_field_array_text(char, atext, text, 8)
+		lttng_ust_field_integer(size_t, atext_len, strnlen(text, 8))
 		lttng_ust_field_sequence(int16_t, seq, seq, size_t, seqlen)
 		lttng_ust_field_sequence_hex(int16_t, seqhex, seq, size_t, seqlen)
 		lttng_ust_field_sequence_text(char, stext, stext, unsigned int, stextlen)
