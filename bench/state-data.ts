@@ -5,6 +5,7 @@
  * as a state system produces them. Deterministic for a given seed.
  */
 import type { StateValue } from '../src/state/index.js';
+import { xorshift } from '../src/util/xorshift.js';
 
 export interface IntervalSet {
   count: number;
@@ -21,13 +22,7 @@ export interface IntervalSet {
 }
 
 export function generate(target: number, attributes = 1500, seed = 42): IntervalSet {
-  let x = seed;
-  const r = () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const r = xorshift(seed);
   const values: StateValue[] = [null];
   for (let i = 0; i < 100; i++) values.push(i);
   for (const s of ['READ CLIENT', 'WRITE TO CLIENT', 'queued', 'GET', 'SET', 'LPUSH', 'PUBLISH', 'sleeping', 'before sleep', 'processing events']) values.push(s);

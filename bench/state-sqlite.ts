@@ -5,6 +5,7 @@
  * re-checks the exact start and end from the table.
  */
 import Database from 'better-sqlite3';
+import { lowerBound } from '../src/state/lower-bound.js';
 import type { IntervalSet } from './state-data.js';
 
 type Row = { quark: number; start: number; end: number; value: unknown };
@@ -61,13 +62,7 @@ export class SqliteHistory {
     const out: Row[] = [];
     for (const r of this.range.iterate({ t0: times[0], t1: times[times.length - 1] }) as Iterable<Row>) {
       if (!want.has(r.quark)) continue;
-      let lo = 0;
-      let hi = times.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (times[mid] < r.start) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = lowerBound(times, r.start);
       if (lo < times.length && times[lo] <= r.end) out.push(r);
     }
     return out;

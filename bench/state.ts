@@ -14,6 +14,7 @@ import { AttributeTree, HistoryReader, HistoryWriter } from '../src/state/index.
 import { generate, type IntervalSet } from './state-data.js';
 import { SqliteHistory } from './state-sqlite.js';
 import { median, seconds, step } from './lib.js';
+import { xorshift } from '../src/util/xorshift.js';
 
 const INTERVALS = Number(process.env.BENCH_INTERVALS ?? 10_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,13 +26,7 @@ interface Workload {
 }
 
 function workload(set: IntervalSet, seed = 7): Workload {
-  let x = seed;
-  const r = () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
+  const r = xorshift(seed);
   const span = set.t1 - set.t0;
   const at = () => set.t0 + Math.floor(r() * span);
   const singles: [number, number][] = Array.from({ length: 4000 }, () => [at(), Math.floor(r() * set.attributes)]);

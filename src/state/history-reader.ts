@@ -9,6 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { AttributeTree } from './attribute-tree.js';
 import { FORMAT_VERSION, HEADER_BYTES, MAGIC, StateFileError, readI64 } from './format.js';
+import { lowerBound } from './lower-bound.js';
 import { NodeView } from './node.js';
 import type { Interval, StateValue } from './values.js';
 
@@ -173,14 +174,8 @@ export class HistoryReader {
         const s = base + starts[i];
         if (s > t1) continue;
         const e = base + ends[i];
-        // first sample time >= s: the interval is visible if that sample is <= e
-        let lo = 0;
-        let hi = times.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (times[mid] < s) lo = mid + 1;
-          else hi = mid;
-        }
+        // the first sample time >= s: the interval is visible if that sample is <= e
+        const lo = lowerBound(times, s);
         if (lo < times.length && times[lo] <= e) out.push({ quark: q, start: s, end: e, value: n.value(i) });
       }
     });

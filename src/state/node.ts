@@ -7,6 +7,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { CORE, LEAF, N, pad8, readI64, writeI64 } from './format.js';
+import { lowerBound } from './lower-bound.js';
 import { ValueTag, tagOf, type Interval, type StateValue } from './values.js';
 
 const TWO32 = 4294967296;
@@ -233,16 +234,7 @@ export class NodeView {
 
   /** Index of the first interval whose end (absolute) is >= t. */
   firstEndingFrom(t: number): number {
-    const rel = t - this.start;
-    const ends = this.ends;
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ends[mid] < rel) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.ends, t - this.start, 0, this.count);
   }
 
   value(i: number): StateValue {

@@ -11,6 +11,7 @@ import { fixtures } from '../fixtures/index.js';
 import { BitWriter } from '../support/ctf-writer.js';
 import { writeTrace } from '../support/ctf-trace.js';
 import { babeltrace2, firstDifference, redtrace, withTempDir } from '../support/cli.js';
+import { xorshift as prng } from '../../src/util/xorshift.js';
 
 const BIG_META = `/* CTF 1.8 */
 typealias integer { size = 8; align = 8; signed = false; } := uint8_t;
@@ -24,15 +25,6 @@ event { name = "big:chunk"; fields := struct { uint32_t n; string s; uint16_t le
 `;
 
 /** Deterministic pseudo-random numbers, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 describe('bounded window', () => {
   test('a stream that is one 4 MiB packet (events across window edges) reads as babeltrace2 reads it', () => {

@@ -10,16 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { AttributeTree, HistoryReader, HistoryWriter, StateFileError, openOrBuild, type Interval, type StateValue } from '../../src/state/index.js';
 import { withTempDir } from '../support/cli.js';
+import { xorshift as prng } from '../../src/util/xorshift.js';
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 function randomValue(r: () => number): StateValue {
   switch (Math.floor(r() * 7)) {
