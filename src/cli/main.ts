@@ -3,11 +3,16 @@
 import { CtfError } from '../ctf/errors.js';
 import { eventsCommand, EVENTS_USAGE } from './events.js';
 import { summaryCommand, SUMMARY_USAGE } from './summary.js';
+import { redisCommand, REDIS_USAGE } from './redis.js';
+import { recordCommand, RECORD_USAGE } from './record.js';
+import { RecordError } from '../record/errors.js';
 import { UsageError } from './usage.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => number | Promise<number>; usage: string }> = {
   events: { run: eventsCommand, usage: EVENTS_USAGE },
   summary: { run: summaryCommand, usage: SUMMARY_USAGE },
+  redis: { run: redisCommand, usage: REDIS_USAGE },
+  record: { run: recordCommand, usage: RECORD_USAGE },
 };
 
 function help(): string {
@@ -31,7 +36,7 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`redtrace: ${e.message}\n${e.usage}\n`);
       process.exitCode = 2;
-    } else if (e instanceof CtfError) {
+    } else if (e instanceof CtfError || e instanceof RecordError) {
       process.stderr.write(`redtrace: ${e.message}\n`);
       process.exitCode = 1;
     } else {

@@ -1,0 +1,85 @@
+/**
+ * One LTTng user-space session around a command: make sure a session daemon
+ * runs, create the session and its channel, run the command, stop and
+ * destroy the session when it exits (or on Ctrl-C).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { RecordError } from './errors.js';
+import { lastLine } from './redis-source.js';
+import { CONTEXTS, PROFILES, type Profile } from './profiles.js';
+
+export interface SessionOptions {
+  out: string;
+  profile: Profile;
+  subbufSize?: string;
+  numSubbuf?: number;
+  /** Block the traced program instead of discarding events when buffers are full. */
+  blocking?: boolean;
+  command: string[];
+  log: (s: string) => void;
+}
+
+function lttng(args: string[], what: string): string {
+  const r = spawnSync('lttng', args, { encoding: 'utf8' });
+  if (r.error) throw new RecordError(`cannot run lttng (${(r.error as NodeJS.ErrnoException).code}): install lttng-tools (npm run setup)`);
+  if (r.status !== 0) throw new RecordError(`${what} failed: ${lastLine(r.stderr || r.stdout)}`);
+  return r.stdout;
+}
+
+export function ensureSessionDaemon(log: (s: string) => void): void {
+  const r = spawnSync('lttng', ['list'], { encoding: 'utf8' });
+  if (r.error) throw new RecordError('lttng is not installed: install lttng-tools and liblttng-ust-dev (npm run setup)');
+  if (r.status === 0) return;
+  log('no LTTng session daemon runs: starting one (lttng-sessiond --daemonize --no-kernel)');
+  const s = spawnSync('lttng-sessiond', ['--daemonize', '--no-kernel'], { encoding: 'utf8' });
+  if (s.error || s.status !== 0) throw new RecordError(`cannot start lttng-sessiond: ${s.error?.message ?? lastLine(s.stderr)}`);
+}
+
+/** Records while the command runs; resolves with its exit status. */
+export async function recordSession(o: SessionOptions): Promise<number> {
+  ensureSessionDaemon(o.log);
+  const p = PROFILES[o.profile];
+  const name = `redtrace-${process.pid}-${Date.now()}`;
+  lttng(['create', name, `--output=${o.out}`], 'lttng create');
+  let created = true;
+  try {
+    const chan = ['enable-channel', '-u', '-s', name, '--buffers-uid', `--subbuf-size=${o.subbufSize ?? p.subbufSize}`, `--num-subbuf=${o.numSubbuf ?? p.numSubbuf}`];
+    if (o.blocking) chan.push('--blocking-timeout=inf');
+    chan.push('redtrace');
+    lttng(chan, 'lttng enable-channel');
+    lttng(['add-context', '-u', '-s', name, '-c', 'redtrace', ...CONTEXTS.flatMap((c) => ['-t', c])], 'lttng add-context');
+    lttng(['enable-event', '-u', '-s', name, '-c', 'redtrace', p.events.join(',')], 'lttng enable-event');
+    lttng(['start', name], 'lttng start');
+    const status = await runCommand(o.command, o.blocking ? { LTTNG_UST_ALLOW_BLOCKING: '1' } : {});
+    lttng(['stop', name], 'lttng stop');
+    lttng(['destroy', name], 'lttng destroy');
+    created = false;
+    return status;
+  } finally {
+    if (created) spawnSync('lttng', ['destroy', name], { stdio: 'ignore' });
+  }
+}
+
+/** Runs the command in the foreground; Ctrl-C reaches it (same process group) and ends the recording. */
+function runCommand(command: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', ignore);
+    child.on('error', (e) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', ignore);
+      reject(new RecordError(`cannot run ${command[0]}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : e.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', ignore);
+      resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1));
+    });
+  });
+}
+
+function signalNumber(s: NodeJS.Signals): number | undefined {
+  return ({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9, SIGHUP: 1 } as Record<string, number>)[s];
+}

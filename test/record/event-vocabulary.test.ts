@@ -1,0 +1,45 @@
+// The event vocabulary in docs/events.md and the tracepoints in the code
+// must agree: every tracepoint documented, every documented event real,
+// every event a profile enables declared.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { PROFILES } from '../../src/record/profiles.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const docs = fs.readFileSync(path.join(ROOT, 'docs/events.md'), 'utf8');
+
+function documented(provider: string): string[] {
+  return [...docs.matchAll(new RegExp(`^### ${provider}:(\\w+)\\s*$`, 'gm'))].map((m) => m[1]).sort();
+}
+
+function redisTracepoints(): string[] {
+  const h = fs.readFileSync(path.join(ROOT, 'native/redis/redis_tp.h'), 'utf8');
+  return [...h.matchAll(/LTTNG_UST_TRACEPOINT_EVENT(?:_INSTANCE)?\(\s*redis\s*,\s*(\w+)/g)].map((m) => m[1]).sort();
+}
+
+test('every redis tracepoint is documented in docs/events.md, and only those', () => {
+  const code = redisTracepoints();
+  assert.ok(code.length >= 20, `the provider declares ${code.length} events`);
+  assert.deepEqual(documented('redis'), code);
+});
+
+test('each documented event has a field table or says it has no fields', () => {
+  const sections = docs.split(/^### /m).slice(1);
+  for (const s of sections) {
+    const name = s.split('\n')[0].trim();
+    assert.ok(/\| field \| type \| meaning \|/.test(s) || /no fields/i.test(s), `${name}: no field table`);
+  }
+});
+
+test('the recording profiles enable only events that exist', () => {
+  const redis = new Set(redisTracepoints());
+  for (const [name, p] of Object.entries(PROFILES)) {
+    for (const e of p.events) {
+      const [provider, event] = e.split(':');
+      if (provider === 'redis' && event !== '*') assert.ok(redis.has(event), `profile ${name} enables unknown event ${e}`);
+    }
+  }
+});
