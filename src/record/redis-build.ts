@@ -77,20 +77,7 @@ export function buildRedis(o: RedisBuildOptions = {}): RedisBinaries {
   const work = mkdtempSync(join(tmpdir(), 'redtrace-redis-build-'));
   try {
     const tree = join(work, 'redis');
-    if (statSync(source).isFile()) {
-      mkdirSync(tree);
-      run('tar', ['xzf', source, '-C', tree, '--strip-components=1'], work, 'unpacking the source');
-    } else {
-      cpSync(source, tree, { recursive: true });
-      run('make', ['distclean'], tree, 'cleaning the source copy', true);
-    }
-    if (!o.stock) {
-      for (const f of providerFiles()) copyFileSync(join(NATIVE_REDIS, f), join(tree, 'src', f));
-      run('patch', ['-p1', '--forward', '--batch', '-i', join(NATIVE_REDIS, PATCH)], tree, `applying ${PATCH}`);
-    }
-    log(`building ${o.stock ? 'stock' : 'instrumented'} Redis${o.tls ? ' with TLS' : ''} (about half a minute)`);
-    const flags = ['MALLOC=libc', `BUILD_TLS=${o.tls ? 'yes' : 'no'}`, 'USE_SYSTEMD=no', `-j${Math.max(1, cpus().length)}`];
-    run('make', flags, tree, 'building Redis');
+    buildTree(source, tree, o);
     const staging = `${dir}.partial`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
@@ -101,6 +88,24 @@ export function buildRedis(o: RedisBuildOptions = {}): RedisBinaries {
     rmSync(work, { recursive: true, force: true });
   }
   return { ...bins, rebuilt: true };
+}
+
+/** Unpacks (or copies) the source into `tree`, adds the tracepoints unless stock, and builds it there. */
+export function buildTree(source: string, tree: string, o: RedisBuildOptions): void {
+  const log = o.log ?? (() => {});
+  if (statSync(source).isFile()) {
+    mkdirSync(tree, { recursive: true });
+    run('tar', ['xzf', source, '-C', tree, '--strip-components=1'], tree, 'unpacking the source');
+  } else {
+    cpSync(source, tree, { recursive: true });
+    run('make', ['distclean'], tree, 'cleaning the source copy', true);
+  }
+  if (!o.stock) {
+    for (const f of providerFiles()) copyFileSync(join(NATIVE_REDIS, f), join(tree, 'src', f));
+    run('patch', ['-p1', '--forward', '--batch', '-i', join(NATIVE_REDIS, PATCH)], tree, `applying ${PATCH}`);
+  }
+  log(`building ${o.stock ? 'stock' : 'instrumented'} Redis${o.tls ? ' with TLS' : ''} (about half a minute)`);
+  run('make', ['MALLOC=libc', `BUILD_TLS=${o.tls ? 'yes' : 'no'}`, 'USE_SYSTEMD=no', `-j${Math.max(1, cpus().length)}`], tree, 'building Redis');
 }
 
 function run(cmd: string, args: string[], cwd: string, what: string, mayFail = false): void {
