@@ -50,12 +50,12 @@ describe('traces babeltrace2 2.0.4 gets wrong', () => {
     withTempDir('vo', (dir) => {
       fixtures.find((x) => x.name === 'variant-outer-tag')!.build(dir);
       const [a, b] = json(dir);
-      assert.deepEqual(a.payload._v1, { A: 77 });
-      assert.deepEqual(a.payload._body._v, { X: 4660 });
-      assert.deepEqual(Object.values(a.payload._v2), [{}]);
-      assert.deepEqual(Object.values(b.payload._v1), ['outer B']);
-      assert.deepEqual(Object.values(b.payload._body._v), [String(2n ** 60n + 1n)]);
-      assert.deepEqual(Object.values(b.payload._v2), ['on']);
+      assert.deepEqual(a.payload.v1, { A: 77 });
+      assert.deepEqual(a.payload.body.v, { X: 4660 });
+      assert.deepEqual(Object.values(a.payload.v2), [{}]);
+      assert.deepEqual(Object.values(b.payload.v1), ['outer B']);
+      assert.deepEqual(Object.values(b.payload.body.v), [String(2n ** 60n + 1n)]);
+      assert.deepEqual(Object.values(b.payload.v2), ['on']);
     });
   });
 
@@ -63,8 +63,8 @@ describe('traces babeltrace2 2.0.4 gets wrong', () => {
     withTempDir('vc', (dir) => {
       fixtures.find((x) => x.name === 'variant-in-event-context')!.build(dir);
       const [a, b] = json(dir);
-      assert.deepEqual(Object.values(a.context._cv), ['mode on']);
-      assert.deepEqual(Object.values(b.context._cv), [{}]);
+      assert.deepEqual(Object.values(a.context.cv), ['mode on']);
+      assert.deepEqual(Object.values(b.context.cv), [{}]);
     });
   });
 

@@ -130,10 +130,10 @@ function emitStruct(e: Emitter, t: StructType): string {
   e.frames.push(frame);
   const parts: string[] = [];
   for (const f of t.fields) {
-    if (f.name === '__proto__') throw new Error('a field named __proto__ is not supported');
+    if (f.key === '__proto__') throw new Error('a field named __proto__ is not supported');
     const v = emit(e, f.type, f.name);
     frame.vars.set(f.name, { expr: v, type: f.type });
-    parts.push(`${JSON.stringify(f.name)}: ${v}`);
+    parts.push(`${JSON.stringify(f.key)}: ${v}`);
   }
   e.frames.pop();
   const v = e.v();
@@ -185,7 +185,7 @@ function emitArray(e: Emitter, elem: FieldType, lenExpr: string, dynamic: boolea
   return v;
 }
 
-function emitVariant(e: Emitter, t: { tag: string | undefined; options: { name: string; type: FieldType }[] }): string {
+function emitVariant(e: Emitter, t: { tag: string | undefined; options: { name: string; key: string; type: FieldType }[] }): string {
   if (!t.tag) throw new Error('variant without a tag');
   const ref = resolveRef(e, t.tag);
   if (ref.type.kind !== 'enum') throw new Error(`variant tag "${t.tag}" is not an enumeration`);
@@ -196,7 +196,7 @@ function emitVariant(e: Emitter, t: { tag: string | undefined; options: { name: 
   t.options.forEach((o, i) => {
     e.out(`case ${i}: {`);
     const x = emit(e, o.type, o.name);
-    e.out(`${v} = { ${JSON.stringify(o.name)}: ${x} }; break; }`);
+    e.out(`${v} = { ${JSON.stringify(o.key)}: ${x} }; break; }`);
   });
   e.out(`default: S.fail(p, 'variant tag value ' + ${ref.expr} + ' selects no option');`);
   e.out('}');
@@ -268,9 +268,9 @@ function walkType(expr: string, st: StructType, parts: string[], path: string): 
   let type: FieldType = st;
   for (const part of parts) {
     if (type.kind !== 'struct') throw new Error(`field reference "${path}" goes through a non-struct field`);
-    const f: { name: string; type: FieldType } | undefined = type.fields.find((x) => x.name === part);
+    const f: { name: string; key: string; type: FieldType } | undefined = type.fields.find((x) => x.name === part);
     if (!f) throw new Error(`field reference "${path}" matches no field`);
-    expr += `[${JSON.stringify(part)}]`;
+    expr += `[${JSON.stringify(f.key)}]`;
     type = f.type;
   }
   return { expr, type };

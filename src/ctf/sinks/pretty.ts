@@ -94,7 +94,7 @@ function printable(t: StructType, packet: boolean): StructType | undefined {
   for (const f of t.fields) {
     if (packet && HIDDEN_PACKET_FIELDS.has(f.name) && (f.type.kind === 'int' || f.type.kind === 'enum')) continue;
     const ft = printableType(f.type);
-    if (ft) fields.push({ name: f.name, type: ft });
+    if (ft) fields.push({ name: f.name, key: f.key, type: ft });
   }
   if (t.fields.length > 0 && fields.length === 0) return undefined;
   return fields.length === t.fields.length && fields.every((f, i) => f.type === t.fields[i].type) ? t : { ...t, fields };
@@ -140,7 +140,7 @@ export function formatStruct(t: StructType, v: unknown): string {
   for (let i = 0; i < t.fields.length; i++) {
     const f = t.fields[i];
     if (i > 0) s += ', ';
-    s += `${fieldName(f.name)} = ${formatValue(f.type, o[f.name])}`;
+    s += `${fieldName(f.name)} = ${formatValue(f.type, o[f.key])}`;
   }
   return s + ' }';
 }
@@ -163,7 +163,7 @@ export function formatValue(t: FieldType, v: unknown): string {
     }
     case 'variant': {
       const o = v as Record<string, unknown>;
-      for (const opt of t.options) if (opt.name in o) return `{ ${formatValue(opt.type, o[opt.name])} }`;
+      for (const opt of t.options) if (opt.key in o) return `{ ${formatValue(opt.type, o[opt.key])} }`;
       return '{ }';
     }
   }

@@ -9,6 +9,7 @@ import type {
   ByteOrder, ClockClass, EnumMapping, EventClass, Field, FieldType, FloatType, IntegerType,
   StreamClass, StructType, TraceClass, VariantType, Encoding,
 } from './types.js';
+import { assignKeys } from './types.js';
 
 type Value =
   | { kind: 'int'; value: bigint }
@@ -397,13 +398,14 @@ class Parser {
     }
     this.expect('}');
     this.scopes.pop();
+    assignKeys(fields);
     return fields;
   }
 
   /** `name`, `name[4]`, `name[len]`, `name[2][n]`... */
   private declarator(base: FieldType): Field {
     const name = this.ident();
-    return { name, type: this.abstractDims(base) };
+    return { name, key: name, type: this.abstractDims(base) };
   }
 
   private abstractDims(base: FieldType): FieldType {

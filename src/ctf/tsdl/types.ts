@@ -42,8 +42,26 @@ export interface StringType {
 }
 
 export interface Field {
+  /** The name as written in the metadata (LTTng prefixes every field with `_`). */
   name: string;
+  /**
+   * The key of the field in decoded objects: the name without one leading
+   * underscore (as babeltrace2 shows it), unless that would clash with a
+   * sibling, then the name itself.
+   */
+  key: string;
   type: FieldType;
+}
+
+/** Sets each field's decoded-object key (see Field.key). */
+export function assignKeys(fields: Field[]): void {
+  const names = new Set(fields.map((f) => f.name));
+  const keys = new Set<string>();
+  for (const f of fields) {
+    const stripped = f.name.startsWith('_') ? f.name.slice(1) : f.name;
+    f.key = stripped !== f.name && !names.has(stripped) && !keys.has(stripped) && stripped !== '__proto__' ? stripped : f.name;
+    keys.add(f.key);
+  }
 }
 
 export interface StructType {
