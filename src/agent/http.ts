@@ -1,0 +1,116 @@
+/**
+ * HTTP server and client spans from Node's diagnostics channels (http and
+ * https modules, and fetch through undici): no monkey-patching. A server
+ * request enters the async context, so what it causes knows its parent.
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
+import { currentRequest, newId, requestContext } from './context.js';
+import { emit, guarded } from './sink.js';
+
+interface Span {
+  id: number;
+  bytesAtStart: number;
+}
+
+const serverSpans = new WeakMap<object, Span>();
+const clientSpans = new WeakMap<object, Span>();
+
+function fdOf(s: Socket | null | undefined): number {
+  const h = (s as unknown as { _handle?: { fd?: number } } | null)?._handle;
+  return typeof h?.fd === 'number' ? h.fd : -1;
+}
+
+export function connFields(s: Socket | null | undefined): (string | number)[] {
+  return [s?.localAddress ?? '', s?.localPort ?? 0, s?.remoteAddress ?? '', s?.remotePort ?? 0, fdOf(s)];
+}
+
+function pathOf(url: string | undefined): string {
+  const u = url ?? '';
+  const q = u.indexOf('?'); // query strings can carry personal data: keep the path only
+  return q < 0 ? u : u.slice(0, q);
+}
+
+export function startHttp(): void {
+  subscribe('http.server.request.start', guarded((m: unknown) => {
+    const { request, response, socket } = m as { request: IncomingMessage; response: ServerResponse; socket: Socket };
+    const id = newId();
+    serverSpans.set(response, { id, bytesAtStart: socket?.bytesWritten ?? 0 });
+    emit('http_server_receive', [id, request.method ?? '', pathOf(request.url), ...connFields(socket)]);
+    // the request handler runs next, synchronously, in this context
+    requestContext.enterWith(id);
+  }));
+  subscribe('http.server.response.finish', guarded((m: unknown) => {
+    const { response, socket } = m as { response: ServerResponse; socket: Socket };
+    const span = serverSpans.get(response);
+    if (!span) return;
+    emit('http_server_response', [span.id, response.statusCode, (socket?.bytesWritten ?? 0) - span.bytesAtStart]);
+  }));
+  subscribe('http.client.request.start', guarded((m: unknown) => {
+    const { request } = m as { request: ClientRequest };
+    const id = newId();
+    clientSpans.set(request, { id, bytesAtStart: 0 });
+    const host = request.host ?? '';
+    const port = Number((request as unknown as { socket?: Socket }).socket?.remotePort ?? portOf(request));
+    emit('http_client_request', [id, currentRequest(), request.method ?? '', host, port, pathOf(request.path)]);
+    // the socket may be assigned already (a kept-alive one) or later
+    const s = (request as unknown as { socket?: Socket | null }).socket;
+    if (s) clientSpans.get(request)!.bytesAtStart = s.bytesRead ?? 0;
+    else {
+      request.once('socket', (sock: Socket) => {
+        const span = clientSpans.get(request);
+        if (span) span.bytesAtStart = sock.bytesRead ?? 0;
+      });
+    }
+  }));
+  subscribe('http.client.response.finish', guarded((m: unknown) => {
+    const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
+    const span = clientSpans.get(request);
+    if (!span) return;
+    const s = request.socket as Socket | null;
+    emit('http_client_response', [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, ...connFields(s)]);
+  }));
+  startUndici();
+}
+
+function portOf(request: ClientRequest): number {
+  const agent = (request as unknown as { agent?: { defaultPort?: number } }).agent;
+  const host = request.getHeader('host');
+  const m = typeof host === 'string' ? /:(\d+)$/.exec(host) : null;
+  return m ? Number(m[1]) : agent?.defaultPort ?? 80;
+}
+
+/** fetch(): undici publishes its own channels. */
+function startUndici(): void {
+  const pending = new WeakMap<object, { id: number; parent: number; method: string; origin: string; path: string; socket?: Socket; sent: boolean }>();
+  subscribe('undici:request:create', guarded((m: unknown) => {
+    const { request } = m as { request: { origin: string; method: string; path: string } };
+    pending.set(request, { id: newId(), parent: currentRequest(), method: request.method, origin: String(request.origin), path: pathOf(request.path), sent: false });
+  }));
+  subscribe('undici:client:sendHeaders', guarded((m: unknown) => {
+    const { request, socket } = m as { request: object; socket: Socket };
+    const p = pending.get(request);
+    if (!p || p.sent) return;
+    p.socket = socket;
+    p.sent = true;
+    let host = '';
+    let port = 0;
+    try {
+      const u = new URL(p.origin);
+      host = u.hostname;
+      port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    } catch {
+      // an origin we cannot parse: keep it as the host
+      host = p.origin;
+    }
+    emit('http_client_request', [p.id, p.parent, p.method, host, port, p.path]);
+  }));
+  subscribe('undici:request:headers', guarded((m: unknown) => {
+    const { request, response } = m as { request: object; response: { statusCode: number } };
+    const p = pending.get(request);
+    if (!p) return;
+    emit('http_client_response', [p.id, response.statusCode, 0, ...connFields(p.socket)]);
+    pending.delete(request);
+  }));
+}

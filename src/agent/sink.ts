@@ -1,0 +1,69 @@
+/**
+ * Where events go. Every call is guarded: the first failure disables the
+ * agent with one warning line on stderr, and the application goes on as if
+ * no agent were there.
+ */
+import { EVENT_ID } from './events.js';
+
+export interface Sink {
+  emit(id: number, values: readonly (string | number)[]): void;
+  flushSync(): void;
+  close(): void;
+}
+
+let sink: Sink | undefined;
+let disabled = false;
+
+export function setSink(s: Sink): void {
+  sink = s;
+}
+
+export function disable(why: unknown): void {
+  if (disabled) return;
+  disabled = true;
+  try {
+    process.stderr.write(`redtrace agent: disabled (${why instanceof Error ? why.message : String(why)}); the application is not affected\n`);
+    sink?.close();
+  } catch {
+    // nothing more to do: never throw into the application
+  }
+  sink = undefined;
+}
+
+export function emit(name: string, values: readonly (string | number)[]): void {
+  if (!sink) return;
+  try {
+    sink.emit(EVENT_ID[name], values);
+  } catch (e) {
+    disable(e);
+  }
+}
+
+/** Runs an observer callback so that nothing it does can reach the application. */
+export function guarded<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+  return (...a: A) => {
+    if (!sink) return;
+    try {
+      fn(...a);
+    } catch (e) {
+      disable(e);
+    }
+  };
+}
+
+export function flushSink(): void {
+  try {
+    sink?.flushSync();
+  } catch (e) {
+    disable(e);
+  }
+}
+
+export function closeSink(): void {
+  try {
+    sink?.close();
+  } catch {
+    // at exit: nothing left to protect
+  }
+  sink = undefined;
+}

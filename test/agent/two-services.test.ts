@@ -1,0 +1,123 @@
+// The Node.js agent on a real two-service application (gateway → service →
+// Redis through ioredis and node-redis), driven by real HTTP requests, with
+// no change to the application's code: the recorded events, their parent
+// ids, and the Redis commands of each request, read back by our CTF reader
+// and by babeltrace2.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { CtfReader } from '../../src/ctf/index.js';
+import { freePort } from '../../src/record/free-port.js';
+import { babeltrace2, firstDifference, redtrace } from '../support/cli.js';
+import { httpGet, startProcess, stopProcess, type Started } from '../support/processes.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../../..');
+const AGENT_CJS = path.join(ROOT, 'dist/cjs/agent/register.js');
+const AGENT_ESM = path.join(ROOT, 'dist/src/agent/register.js');
+const SERVICES = path.resolve(HERE, '../support/services');
+const REQUESTS = 8;
+
+type Ev = { name: string; p: Record<string, unknown> };
+
+function readTrace(dir: string): Ev[] {
+  const r = CtfReader.open([dir]);
+  const out: Ev[] = [];
+  for (let ev = r.next(); ev; ev = r.next()) out.push({ name: ev.event.cls.name.replace('nodejs:', ''), p: ev.payload as Record<string, unknown> });
+  r.close();
+  return out;
+}
+
+describe('Node.js agent on a two-service application', () => {
+  const tmp = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'redtrace-agent-'));
+  const procs: Started[] = [];
+  let gw: Ev[] = [];
+  let svc: Ev[] = [];
+  let gwDir = '';
+  let svcDir = '';
+  const bodies: string[] = [];
+
+  before(async () => {
+    const redisPort = freePort();
+    const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
+    procs.push(redis);
+    const svcPort = freePort();
+    const gwPort = freePort();
+    gwDir = path.join(tmp, 'gateway');
+    svcDir = path.join(tmp, 'service');
+    // one service preloaded with --import (ESM), the other with --require (CommonJS)
+    const service = await startProcess(process.execPath, ['--import', AGENT_ESM, path.join(SERVICES, 'service.js'), String(svcPort), String(redisPort)],
+      { REDTRACE_TRACE_DIR: svcDir, REDTRACE_SERVICE: 'service', REDTRACE_REDIS_PORTS: String(redisPort) }, /ready/);
+    procs.push(service);
+    const gateway = await startProcess(process.execPath, ['--require', AGENT_CJS, path.join(SERVICES, 'gateway.js'), String(gwPort), String(svcPort)],
+      { REDTRACE_TRACE_DIR: gwDir, REDTRACE_SERVICE: 'gateway' }, /ready/);
+    procs.push(gateway);
+    for (let i = 0; i < REQUESTS; i++) {
+      const r = await httpGet(gwPort, `/api/key${i}`);
+      assert.equal(r.status, 200, r.body);
+      bodies.push(r.body);
+    }
+    await stopProcess(gateway);
+    await stopProcess(service);
+    gw = readTrace(gwDir);
+    svc = readTrace(svcDir);
+  });
+
+  after(async () => {
+    for (const p of procs.reverse()) await stopProcess(p);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the application behaves as without the agent', () => {
+    assert.deepEqual(JSON.parse(bodies[0]).kv, { v: 'v', n: 1 });
+    assert.equal(bodies.length, REQUESTS);
+  });
+
+  test('each gateway request has its two outgoing calls as children', () => {
+    const received = gw.filter((e) => e.name === 'http_server_receive');
+    assert.equal(received.length, REQUESTS);
+    for (const r of received) {
+      const children = gw.filter((e) => e.name === 'http_client_request' && e.p.parent_id === r.p.request_id);
+      assert.deepEqual(children.map((c) => c.p.path), [`/kv/${String(r.p.path).split('/').pop()}`, '/count']);
+    }
+    const responses = gw.filter((e) => e.name === 'http_server_response');
+    assert.equal(responses.length, REQUESTS);
+    assert.ok(responses.every((e) => e.p.status === 200 && (e.p.bytes as number) > 0));
+  });
+
+  test('each service request carries its Redis commands, in order, with replies', () => {
+    const received = svc.filter((e) => e.name === 'http_server_receive');
+    assert.equal(received.length, 2 * REQUESTS);
+    for (const r of received) {
+      const sends = svc.filter((e) => e.name === 'redis_command_send' && e.p.parent_id === r.p.request_id);
+      const shape = sends.map((s) => `${s.p.cmd}/${s.p.argc}@${s.p.pipeline_pos}`);
+      if (String(r.p.path).startsWith('/kv/')) assert.deepEqual(shape, ['set/3@0', 'get/2@0', 'incr/2@0', 'get/2@1']);
+      else assert.deepEqual(shape, ['incr/2@0']);
+      for (const s of sends) {
+        const reply = svc.filter((e) => e.name === 'redis_command_reply' && e.p.command_id === s.p.command_id);
+        assert.equal(reply.length, 1, `one reply for ${s.p.cmd}`);
+        assert.equal(reply[0].p.ok, 1);
+        assert.equal(reply[0].p.seq, s.p.seq);
+      }
+    }
+    // keys and values stay out of the trace
+    assert.ok(!svc.some((e) => Object.values(e.p).some((v) => typeof v === 'string' && /k:key|n:key/.test(v))));
+  });
+
+  test('a gateway call and the service request it caused share a TCP connection', () => {
+    const calls = gw.filter((e) => e.name === 'http_client_response');
+    const serverSide = svc.filter((e) => e.name === 'http_server_receive');
+    for (const c of calls) assert.ok(serverSide.some((s) => s.p.remote_port === c.p.local_port && s.p.local_port === c.p.remote_port), `connection of call ${c.p.request_id}`);
+  });
+
+  test('babeltrace2 reads both traces, and prints what redtrace events prints', () => {
+    for (const dir of [gwDir, svcDir]) {
+      const ref = babeltrace2([dir]);
+      assert.equal(ref.status, 0, ref.stderr);
+      const ours = redtrace(['events', dir]);
+      assert.ok(ours.stdout.equals(ref.stdout), firstDifference(ref.stdout, ours.stdout));
+    }
+  });
+});
