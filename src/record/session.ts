@@ -4,6 +4,8 @@
  * destroy the session when it exits (or on Ctrl-C).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RecordError } from './errors.js';
 import { lastLine } from './redis-source.js';
 import { CONTEXTS, PROFILES, type Profile } from './profiles.js';
@@ -50,7 +52,7 @@ export async function recordSession(o: SessionOptions): Promise<number> {
     lttng(['add-context', '-u', '-s', name, '-c', 'redtrace', ...CONTEXTS.flatMap((c) => ['-t', c])], 'lttng add-context');
     lttng(['enable-event', '-u', '-s', name, '-c', 'redtrace', p.events.join(',')], 'lttng enable-event');
     lttng(['start', name], 'lttng start');
-    const status = await runCommand(o.command, o.blocking ? { LTTNG_UST_ALLOW_BLOCKING: '1' } : {});
+    const status = await runCommand(o.command, { ...agentEnv(o.out), ...(o.blocking ? { LTTNG_UST_ALLOW_BLOCKING: '1' } : {}) });
     lttng(['stop', name], 'lttng stop');
     lttng(['destroy', name], 'lttng destroy');
     created = false;
@@ -58,6 +60,18 @@ export async function recordSession(o: SessionOptions): Promise<number> {
   } finally {
     if (created) spawnSync('lttng', ['destroy', name], { stdio: 'ignore' });
   }
+}
+
+const AGENT = fileURLToPath(new URL('../../cjs/agent/register.js', import.meta.url));
+
+/** Every Node.js process the command starts, children included, loads the agent and writes beside the LTTng trace. */
+function agentEnv(out: string): Record<string, string> {
+  const prev = process.env.NODE_OPTIONS ?? '';
+  const require = `--require=${AGENT}`;
+  return {
+    NODE_OPTIONS: prev.includes(require) ? prev : `${prev} ${require}`.trim(),
+    REDTRACE_TRACE_DIR: process.env.REDTRACE_TRACE_DIR ?? join(out, 'node'),
+  };
 }
 
 /** Runs the command in the foreground; Ctrl-C reaches it (same process group) and ends the recording. */

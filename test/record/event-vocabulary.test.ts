@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { PROFILES } from '../../src/record/profiles.js';
+import { NODEJS_EVENTS } from '../../src/agent/events.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const docs = fs.readFileSync(path.join(ROOT, 'docs/events.md'), 'utf8');
@@ -24,6 +25,14 @@ test('every redis tracepoint is documented in docs/events.md, and only those', (
   const code = redisTracepoints();
   assert.ok(code.length >= 20, `the provider declares ${code.length} events`);
   assert.deepEqual(documented('redis'), code);
+});
+
+test('every nodejs event of the agent is documented with each of its fields, and only those', () => {
+  assert.deepEqual(documented('nodejs'), NODEJS_EVENTS.map((e) => e.name).sort());
+  for (const e of NODEJS_EVENTS) {
+    const section = docs.split(`### nodejs:${e.name}`)[1].split(/^### /m)[0];
+    for (const [field] of e.fields) assert.match(section, new RegExp(`\\b${field}\\b`), `nodejs:${e.name} documents ${field}`);
+  }
 });
 
 test('each documented event has a field table or says it has no fields', () => {
