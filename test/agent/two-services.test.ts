@@ -18,6 +18,7 @@ const ROOT = path.resolve(HERE, '../../..');
 const AGENT_CJS = path.join(ROOT, 'dist/cjs/agent/register.js');
 const AGENT_ESM = path.join(ROOT, 'dist/src/agent/register.js');
 const SERVICES = path.resolve(HERE, '../support/services');
+const OTEL = path.resolve(HERE, '../support/otel/preload.cjs');
 const REQUESTS = 8;
 
 type Ev = { name: string; p: Record<string, unknown> };
@@ -27,6 +28,38 @@ function readTrace(dir: string): Ev[] {
   const out: Ev[] = [];
   for (let ev = r.next(); ev; ev = r.next()) out.push({ name: ev.event.cls.name.replace('nodejs:', ''), p: ev.payload as Record<string, unknown> });
   r.close();
+  return out;
+}
+
+/** Server request (path and client port) → what it caused: `http GET /path` or `redis cmd`. */
+function ourLinks(events: Ev[]): Map<string, string[]> {
+  const servers = new Map<unknown, string>();
+  const out = new Map<string, string[]>();
+  for (const e of events) {
+    if (e.name === 'http_server_receive') servers.set(e.p.request_id, `${e.p.path}:${e.p.remote_port}`);
+    const child = e.name === 'http_client_request' ? `http ${e.p.method} ${e.p.path}` : e.name === 'redis_command_send' ? `redis ${e.p.cmd}` : undefined;
+    const parent = servers.get(e.p.parent_id);
+    if (child && parent) out.set(parent, [...(out.get(parent) ?? []), child]);
+  }
+  return out;
+}
+
+function otelLinks(file: string): Map<string, string[]> {
+  type Span = { spanId: string; parentSpanId: string; name: string; kind: number; attributes: Record<string, unknown> };
+  const spans: Span[] = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const out = new Map<string, string[]>();
+  for (const s of spans) {
+    const parent = byId.get(s.parentSpanId);
+    if (!parent || parent.kind !== 1 /* SERVER */ || s.kind !== 2 /* CLIENT */) continue;
+    const a = s.attributes;
+    let child: string | undefined;
+    if (typeof a['url.full'] === 'string') child = `http ${a['http.request.method'] ?? s.name} ${new URL(a['url.full']).pathname}`;
+    else if (a['db.system'] === 'redis' || a['db.system.name'] === 'redis' || typeof a['db.query.text'] === 'string') child = `redis ${s.name.replace(/^redis-/, '').toLowerCase()}`;
+    if (!child) continue;
+    const key = `${parent.attributes['url.path']}:${parent.attributes['network.peer.port']}`;
+    out.set(key, [...(out.get(key) ?? []), child]);
+  }
   return out;
 }
 
@@ -47,12 +80,13 @@ describe('Node.js agent on a two-service application', () => {
     const gwPort = freePort();
     gwDir = path.join(tmp, 'gateway');
     svcDir = path.join(tmp, 'service');
-    // one service preloaded with --import (ESM), the other with --require (CommonJS)
-    const service = await startProcess(process.execPath, ['--import', AGENT_ESM, path.join(SERVICES, 'service.js'), String(svcPort), String(redisPort)],
-      { REDTRACE_TRACE_DIR: svcDir, REDTRACE_SERVICE: 'service', REDTRACE_REDIS_PORTS: String(redisPort) }, /ready/);
+    // One service preloads the agent with --import (ESM), the other with --require (CommonJS).
+    // OpenTelemetry's auto-instrumentation runs side by side: the oracle for parent/child links.
+    const service = await startProcess(process.execPath, ['--require', OTEL, '--import', AGENT_ESM, path.join(SERVICES, 'service.cjs'), String(svcPort), String(redisPort)],
+      { REDTRACE_TRACE_DIR: svcDir, REDTRACE_SERVICE: 'service', REDTRACE_REDIS_PORTS: String(redisPort), OTEL_SPANS_FILE: path.join(tmp, 'service.otel') }, /ready/);
     procs.push(service);
-    const gateway = await startProcess(process.execPath, ['--require', AGENT_CJS, path.join(SERVICES, 'gateway.js'), String(gwPort), String(svcPort)],
-      { REDTRACE_TRACE_DIR: gwDir, REDTRACE_SERVICE: 'gateway' }, /ready/);
+    const gateway = await startProcess(process.execPath, ['--require', OTEL, '--require', AGENT_CJS, path.join(SERVICES, 'gateway.cjs'), String(gwPort), String(svcPort)],
+      { REDTRACE_TRACE_DIR: gwDir, REDTRACE_SERVICE: 'gateway', OTEL_SPANS_FILE: path.join(tmp, 'gateway.otel') }, /ready/);
     procs.push(gateway);
     for (let i = 0; i < REQUESTS; i++) {
       const r = await httpGet(gwPort, `/api/key${i}`);
@@ -110,6 +144,25 @@ describe('Node.js agent on a two-service application', () => {
     const calls = gw.filter((e) => e.name === 'http_client_response');
     const serverSide = svc.filter((e) => e.name === 'http_server_receive');
     for (const c of calls) assert.ok(serverSide.some((s) => s.p.remote_port === c.p.local_port && s.p.local_port === c.p.remote_port), `connection of call ${c.p.request_id}`);
+  });
+
+  test('every parent/child link OpenTelemetry propagates is the one the agent infers without propagation', () => {
+    let links = 0;
+    for (const [name, events] of [['gateway', gw], ['service', svc]] as const) {
+      const ours = ourLinks(events);
+      const theirs = otelLinks(path.join(tmp, `${name}.otel`));
+      for (const [server, children] of theirs) {
+        const mine = [...(ours.get(server) ?? [])];
+        for (const c of children) {
+          const i = mine.indexOf(c);
+          assert.ok(i >= 0, `${name}: OpenTelemetry links ${c} to ${server}; the agent does not (it has ${ours.get(server)?.join(', ')})`);
+          mine.splice(i, 1);
+          links++;
+        }
+      }
+    }
+    // per request: 2 HTTP calls from the gateway, 4 Redis commands for /kv, 1 for /count
+    assert.equal(links, REQUESTS * 7, `OpenTelemetry propagated ${links} links`);
   });
 
   test('babeltrace2 reads both traces, and prints what redtrace events prints', () => {

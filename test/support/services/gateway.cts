@@ -1,6 +1,6 @@
 // Front service of the agent tests: each request calls the back-end twice,
 // once with http.get and once with fetch.
-// usage: node gateway.js HTTP_PORT SERVICE_PORT
+// usage: node gateway.cjs HTTP_PORT SERVICE_PORT
 import * as http from 'node:http';
 
 const [port, servicePort] = process.argv.slice(2).map(Number);

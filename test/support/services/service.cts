@@ -1,6 +1,7 @@
 // Back-end service of the agent tests: HTTP in front of a real Redis, used
 // through two client libraries (ioredis and node-redis) as applications do.
-// usage: node service.js HTTP_PORT REDIS_PORT
+// CommonJS, as most services are (and as OpenTelemetry's oracle instruments best).
+// usage: node service.cjs HTTP_PORT REDIS_PORT
 import * as http from 'node:http';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -28,18 +29,25 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   res.end();
 }
 
-await nr.connect();
-await io.ping();
-const server = http.createServer((req, res) => {
-  handle(req, res).catch((e) => {
-    res.statusCode = 500;
-    res.end(String(e));
+async function main(): Promise<void> {
+  await nr.connect();
+  await io.ping();
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      res.statusCode = 500;
+      res.end(String(e));
+    });
   });
-});
-server.listen(port, '127.0.0.1', () => console.log('ready'));
-process.on('SIGTERM', () => {
-  server.close();
-  io.disconnect();
-  nr.disconnect().catch(() => {});
-  setTimeout(() => process.exit(0), 50).unref();
+  server.listen(port, '127.0.0.1', () => console.log('ready'));
+  process.on('SIGTERM', () => {
+    server.close();
+    io.disconnect();
+    nr.disconnect().catch(() => {});
+    setTimeout(() => process.exit(0), 50).unref();
+  });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
 });
