@@ -123,6 +123,10 @@ export class CtfStreamWriter {
   private fileOffset = 0;
   private readonly uuid: Buffer;
   closed = false;
+  /** Called once when a background write fails (the agent disables itself). */
+  onError: (e: Error) => void = () => {
+    this.closed = true;
+  };
 
   constructor(baseDir: string, o: { service: string; procname: string; pid: number }) {
     this.dir = join(baseDir, `${o.service.replace(/[^\w.-]/g, '_')}-${o.pid}-${Date.now()}`);
@@ -222,7 +226,7 @@ export class CtfStreamWriter {
     write(this.fd, b, 0, b.length, at, (err) => {
       this.writing = false;
       if (err) {
-        this.closed = true; // the disk failed: stop tracing rather than disturb the application
+        this.onError(err); // the disk failed: stop tracing rather than disturb the application
         return;
       }
       if (this.queue[0] === b) {

@@ -19,6 +19,7 @@ function start(): void {
   g[STARTED] = true;
   const cfg = readConfig();
   const writer = new CtfStreamWriter(cfg.traceDir, { service: cfg.service, procname: basename(process.argv0 || 'node'), pid: process.pid });
+  writer.onError = (e) => disable(e);
   setSink(writer);
   emit('process_start', [cfg.service, process.pid, process.version]);
   startHttp();
