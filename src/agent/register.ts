@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { readConfig } from './config.js';
 import { CtfStreamWriter } from './ctf-writer.js';
+import { lttngSink } from './lttng-sink.js';
 import { startHttp } from './http.js';
 import { startRedis } from './redis-sockets.js';
 import { startRuntime } from './runtime.js';
@@ -18,9 +19,13 @@ function start(): void {
   if (g[STARTED] || process.env.REDTRACE_AGENT === 'off') return;
   g[STARTED] = true;
   const cfg = readConfig();
-  const writer = new CtfStreamWriter(cfg.traceDir, { service: cfg.service, procname: basename(process.argv0 || 'node'), pid: process.pid });
-  writer.onError = (e) => disable(e);
-  setSink(writer);
+  if (process.env.REDTRACE_LTTNG_ADDON) {
+    setSink(lttngSink(process.env.REDTRACE_LTTNG_ADDON));
+  } else {
+    const writer = new CtfStreamWriter(cfg.traceDir, { service: cfg.service, procname: basename(process.argv0 || 'node'), pid: process.pid });
+    writer.onError = (e) => disable(e);
+    setSink(writer);
+  }
   emit('process_start', [cfg.service, process.pid, process.version]);
   startHttp();
   startRedis(cfg.redisPorts);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordError } from './errors.js';
 import { lastLine } from './redis-source.js';
+import { buildAgentAddon } from './agent-addon.js';
 import { CONTEXTS, PROFILES, type Profile } from './profiles.js';
 
 export interface SessionOptions {
@@ -52,7 +53,7 @@ export async function recordSession(o: SessionOptions): Promise<number> {
     lttng(['add-context', '-u', '-s', name, '-c', 'redtrace', ...CONTEXTS.flatMap((c) => ['-t', c])], 'lttng add-context');
     lttng(['enable-event', '-u', '-s', name, '-c', 'redtrace', p.events.join(',')], 'lttng enable-event');
     lttng(['start', name], 'lttng start');
-    const status = await runCommand(o.command, { ...agentEnv(o.out), ...(o.blocking ? { LTTNG_UST_ALLOW_BLOCKING: '1' } : {}) });
+    const status = await runCommand(o.command, { ...agentEnv(o.out, o.log), ...(o.blocking ? { LTTNG_UST_ALLOW_BLOCKING: '1' } : {}) });
     lttng(['stop', name], 'lttng stop');
     lttng(['destroy', name], 'lttng destroy');
     created = false;
@@ -64,14 +65,22 @@ export async function recordSession(o: SessionOptions): Promise<number> {
 
 const AGENT = fileURLToPath(new URL('../../cjs/agent/register.js', import.meta.url));
 
-/** Every Node.js process the command starts, children included, loads the agent and writes beside the LTTng trace. */
-function agentEnv(out: string): Record<string, string> {
+/**
+ * Every Node.js process the command starts, children included, loads the
+ * agent; its events go into the session through the LTTng addon, or, when
+ * the addon cannot be built, into CTF traces of its own beside the session's.
+ */
+function agentEnv(out: string, log: (s: string) => void): Record<string, string> {
   const prev = process.env.NODE_OPTIONS ?? '';
   const require = `--require=${AGENT}`;
-  return {
-    NODE_OPTIONS: prev.includes(require) ? prev : `${prev} ${require}`.trim(),
-    REDTRACE_TRACE_DIR: process.env.REDTRACE_TRACE_DIR ?? join(out, 'node'),
-  };
+  const env: Record<string, string> = { NODE_OPTIONS: prev.includes(require) ? prev : `${prev} ${require}`.trim() };
+  try {
+    env.REDTRACE_LTTNG_ADDON = buildAgentAddon();
+  } catch (e) {
+    log(`${(e as Error).message}; Node.js events go to ${join(out, 'node')} instead`);
+    env.REDTRACE_TRACE_DIR = process.env.REDTRACE_TRACE_DIR ?? join(out, 'node');
+  }
+  return env;
 }
 
 /** Runs the command in the foreground; Ctrl-C reaches it (same process group) and ends the recording. */

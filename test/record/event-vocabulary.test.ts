@@ -35,6 +35,16 @@ test('every nodejs event of the agent is documented with each of its fields, and
   }
 });
 
+test('the LTTng provider of the agent declares the same events and fields as the agent', () => {
+  const h = fs.readFileSync(path.join(ROOT, 'native/node/nodejs_tp.h'), 'utf8');
+  const conn = ['local_addr', 'local_port', 'remote_addr', 'remote_port', 'fd'];
+  const declared = [...h.matchAll(/LTTNG_UST_TRACEPOINT_EVENT\(nodejs, (\w+),[\s\S]*?LTTNG_UST_TP_FIELDS\(([\s\S]*?)\)\)\n/g)].map((m) => ({
+    name: m[1],
+    fields: [...m[2].matchAll(/lttng_ust_field_\w+\((?:[\w ]+, )?(\w+),|NODEJS_CONN_FIELDS/g)].flatMap((f) => (f[0] === 'NODEJS_CONN_FIELDS' ? conn : [f[1]])),
+  }));
+  assert.deepEqual(declared, NODEJS_EVENTS.map((e) => ({ name: e.name, fields: e.fields.map(([n]) => n) })));
+});
+
 test('each documented event has a field table or says it has no fields', () => {
   const sections = docs.split(/^### /m).slice(1);
   for (const s of sections) {

@@ -1,0 +1,70 @@
+/**
+ * bench:agent-overhead — what the Node.js agent costs an application. The
+ * two-service app of the tests (gateway → service → Redis, through http,
+ * fetch, ioredis and node-redis) under autocannon, in rounds alternating
+ * three configurations: no agent; the redtrace agent; OpenTelemetry's
+ * auto-instrumentation with an exporter that drops spans.
+ * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..} (loss = 1 - rps / baseline rps, medians)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freePort } from '../src/record/free-port.js';
+import { startProcess, stopProcess, type Started } from '../test/support/processes.js';
+import { median, step } from './lib.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const SERVICES = here('../test/support/services/');
+const PRELOAD = { none: [] as string[], redtrace: ['--require', here('../cjs/agent/register.js')], otel: ['--require', here('../test/support/otel/preload.cjs')] };
+type Config = keyof typeof PRELOAD;
+
+async function measure(cfg: Config, redisPort: number, traceDir: string): Promise<number> {
+  const svcPort = freePort();
+  const gwPort = freePort();
+  const env = { REDTRACE_TRACE_DIR: traceDir, REDTRACE_REDIS_PORTS: String(redisPort) };
+  const procs: Started[] = [];
+  try {
+    procs.push(await startProcess(process.execPath, [...PRELOAD[cfg], join(SERVICES, 'service.cjs'), String(svcPort), String(redisPort)], env, /ready/));
+    procs.push(await startProcess(process.execPath, [...PRELOAD[cfg], join(SERVICES, 'gateway.cjs'), String(gwPort), String(svcPort)], env, /ready/));
+    const url = `http://127.0.0.1:${gwPort}/api/key`;
+    await autocannon({ url, connections: 10, duration: 2 }); // warm-up (JIT, connection pools)
+    const r = await autocannon({ url, connections: 10, duration: SECONDS });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${cfg}: ${r.non2xx} non-2xx replies, ${r.errors} errors`);
+    return r.requests.average;
+  } finally {
+    for (const p of procs.reverse()) await stopProcess(p);
+  }
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'redtrace-bench-agent-'));
+  const redisPort = freePort();
+  const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
+  try {
+    const rps: Record<Config, number[]> = { none: [], redtrace: [], otel: [] };
+    const order: Config[] = ['none', 'redtrace', 'otel'];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const cfg of round % 2 === 0 ? order : [...order].reverse()) {
+        const v = await measure(cfg, redisPort, join(work, `traces-${round}`));
+        step(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v)} req/s`, () => undefined);
+        rps[cfg].push(v);
+      }
+    }
+    for (const c of order) console.log(`${c}: ${rps[c].map((x) => Math.round(x)).join(' ')} req/s`);
+    const base = median(rps.none);
+    const loss = (c: Config) => Math.round((1 - median(rps[c]) / base) * 1000) / 1000;
+    console.log(JSON.stringify({ bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), baseline_rps: Math.round(base) }));
+  } finally {
+    await stopProcess(redis);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench:agent-overhead: ${(e as Error).message}`);
+  process.exit(1);
+});
