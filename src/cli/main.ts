@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /** The `redtrace` command: dispatches to subcommands; turns every error into one line. */
 import { CtfError } from '../ctf/errors.js';
+import { StateFileError } from '../state/format.js';
 import { eventsCommand, EVENTS_USAGE } from './events.js';
 import { summaryCommand, SUMMARY_USAGE } from './summary.js';
 import { redisCommand, REDIS_USAGE } from './redis.js';
 import { recordCommand, RECORD_USAGE } from './record.js';
+import { analyzeCommand, ANALYZE_USAGE } from './analyze.js';
 import { RecordError } from '../record/errors.js';
 import { UsageError } from './usage.js';
 
@@ -13,6 +15,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => number | Promise<numbe
   summary: { run: summaryCommand, usage: SUMMARY_USAGE },
   redis: { run: redisCommand, usage: REDIS_USAGE },
   record: { run: recordCommand, usage: RECORD_USAGE },
+  analyze: { run: analyzeCommand, usage: ANALYZE_USAGE },
 };
 
 function help(): string {
@@ -36,7 +39,7 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`redtrace: ${e.message}\n${e.usage}\n`);
       process.exitCode = 2;
-    } else if (e instanceof CtfError || e instanceof RecordError) {
+    } else if (e instanceof CtfError || e instanceof RecordError || e instanceof StateFileError) {
       process.stderr.write(`redtrace: ${e.message}\n`);
       process.exitCode = 1;
     } else {

@@ -1,0 +1,170 @@
+/**
+ * One pass over an experiment (any number of traces, merged by time): the
+ * Redis model into a state history, the Node.js spans, Redis command
+ * segments; then the links between them, into request trees.
+ */
+import { createHash } from 'node:crypto';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CtfReader, type CtfEvent } from '../ctf/index.js';
+import { openOrBuild } from '../state/index.js';
+import { cacheDir } from '../record/cache.js';
+import { RedisModel, REDIS_MODEL_VERSION, type Segment } from './redis/model.js';
+import { NodeModel } from './node/spans.js';
+import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
+
+export const ANALYSIS_VERSION = REDIS_MODEL_VERSION;
+
+export interface PhaseStats {
+  count: number;
+  read: number; wait: number; exec: number; queued: number; write: number;
+  maxTotal: number;
+}
+
+export interface AnalysisResult {
+  events: number;
+  traces: number;
+  discardedEvents: number;
+  lostPackets: number;
+  hosts: string[];
+  redisNodes: { name: string; vpid: number; ports: number[] }[];
+  services: { name: string; pids: number[] }[];
+  requests: number;
+  commands: Record<string, PhaseStats>;
+  links: { httpLinked: number; httpUnmatched: number; redisLinked: number; redisUnmatched: number };
+  slowest: TreeNode[];
+  roots: TreeNode[];
+  historyFile: string;
+  rebuilt: boolean;
+}
+
+/** Where the history of these traces goes: beside the first, or in the cache when that folder is read-only. */
+export function historyPath(dirs: string[]): string {
+  const first = resolve(dirs[0]);
+  const h = createHash('sha256');
+  for (const d of dirs) h.update(resolve(d));
+  try {
+    accessSync(first, constants.W_OK);
+    const d = join(first, '.redtrace');
+    mkdirSync(d, { recursive: true });
+    return join(d, `redis-${h.digest('hex').slice(0, 12)}.ht`);
+  } catch {
+    const d = cacheDir('analysis');
+    mkdirSync(d, { recursive: true });
+    return join(d, `redis-${h.digest('hex').slice(0, 12)}.ht`);
+  }
+}
+
+/** Identity of the traces' content (paths, sizes, times) and the analysis version, stored as the history's version. */
+function fingerprint(reader: CtfReader): number {
+  const h = createHash('sha256');
+  h.update(String(ANALYSIS_VERSION));
+  for (const s of reader.streams) {
+    const st = statSync(s.file);
+    h.update(`${s.file}:${st.size}:${st.mtimeMs}\n`);
+  }
+  return h.digest().readUInt32LE(0) & 0x7fffffff;
+}
+
+function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : Number(v ?? 0);
+}
+
+export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void): AnalysisResult {
+  const reader = CtfReader.open(dirs);
+  const file = historyPath(dirs);
+  const version = fingerprint(reader);
+  const nm = new NodeModel();
+  const segments = new Map<string, Segment[]>();
+  const commands: Record<string, PhaseStats> = {};
+  const accepts: Accepts = new Map();
+  const hosts = new Set<string>();
+  const serviceByPid = new Map<number, string>();
+  let redis: RedisModel | undefined;
+  let events = 0;
+  let last = 0;
+  const onSegment = (s: Segment) => {
+    const k = `${s.node}/${s.clientId}`;
+    (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
+    const st = (commands[s.cmd] ??= { count: 0, read: 0, wait: 0, exec: 0, queued: 0, write: 0, maxTotal: 0 });
+    st.count++;
+    st.read += s.readEnd - s.readStart;
+    st.wait += s.execStart - s.readEnd;
+    st.exec += s.execEnd - s.execStart;
+    if (s.writeStart !== undefined && s.writeEnd !== undefined) {
+      st.queued += s.writeStart - s.execEnd;
+      st.write += s.writeEnd - s.writeStart;
+      st.maxTotal = Math.max(st.maxTotal, s.writeEnd - s.readStart);
+    }
+  };
+  const feed = (ev: CtfEvent) => {
+    events++;
+    const t = reader.timeKey(ev);
+    last = t;
+    const name = ev.event.cls.name;
+    const env = ev.stream.trace.cls.env;
+    const host = String(env.get('hostname') ?? 'unknown');
+    hosts.add(host);
+    const ctx = ev.streamContext as Record<string, unknown> | undefined;
+    const vpid = num(ctx?.vpid ?? env.get('vpid'));
+    const p = ev.payload as Record<string, unknown>;
+    if (name.startsWith('redis:')) {
+      redis!.handle({ name, t, mono: Number(ev.stream.base) + ev.cycles, vpid, vtid: num(ctx?.vtid ?? vpid), p });
+      if (name === 'redis:accept_connection') {
+        const port = num(p.peer_port);
+        accepts.set(port, [...(accepts.get(port) ?? []), { node: `redis-${vpid}`, clientId: num(p.client_id) }]);
+      }
+    } else if (name.startsWith('nodejs:')) {
+      if (name === 'nodejs:process_start') serviceByPid.set(vpid, String(p.service));
+      const service = String(env.get('service') ?? serviceByPid.get(vpid) ?? ctx?.procname ?? 'node');
+      nm.handle({ name, t, pid: vpid, host, service, p });
+    }
+    if ((events & 0xffff) === 0 && progress) {
+      const pr = reader.progress();
+      progress(pr.done, pr.total, events);
+    }
+  };
+  const { reader: history, rebuilt } = openOrBuild(file, { start: 0, analysisVersion: version }, (ss) => {
+    redis = new RedisModel(ss, onSegment);
+    for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
+    return last;
+  });
+  history.close();
+  if (!rebuilt) {
+    // the history is current: the other results still need one reading of the events
+    redis = new RedisModel(new NullStates() as never, onSegment);
+    for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
+  }
+  reader.close();
+  const links = linkRequests(nm, segments, accepts);
+  const total = (n: TreeNode) => n.end - n.start;
+  const services = new Map<string, number[]>();
+  for (const [svc, list] of nm.services) services.set(svc, list.map((x) => x.pid));
+  return {
+    events,
+    traces: reader.traces.length,
+    discardedEvents: reader.discardedEvents,
+    lostPackets: reader.lostPackets,
+    hosts: [...hosts].sort(),
+    redisNodes: [...(redis?.nodes ?? new Map())].map(([name, n]) => ({ name, vpid: n.vpid, ports: [...n.ports].sort((a, b) => a - b) })),
+    services: [...services].map(([name, pids]) => ({ name, pids })),
+    requests: links.roots.length,
+    commands,
+    links: { httpLinked: links.httpLinked, httpUnmatched: links.httpUnmatched, redisLinked: links.redisLinked, redisUnmatched: links.redisUnmatched },
+    slowest: [...links.roots].sort((a, b) => total(b) - total(a)).slice(0, 10),
+    roots: links.roots,
+    historyFile: file,
+    rebuilt,
+  };
+}
+
+/** Stands in for the state system when the history on disk is current. */
+class NullStates {
+  private q = new Map<string, number>();
+  quark(path: string[]): number {
+    const k = path.join('/');
+    if (!this.q.has(k)) this.q.set(k, this.q.size);
+    return this.q.get(k)!;
+  }
+  modify(): void {}
+}

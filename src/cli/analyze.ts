@@ -1,0 +1,71 @@
+/**
+ * `redtrace analyze TRACE_DIR... [--json]`: builds the models of an
+ * experiment (state history beside the trace, reused while the trace and the
+ * analysis are unchanged) and prints what a person debugging latency wants
+ * first: hosts, Redis nodes, services, requests and commands, the slowest
+ * requests with where their time went, and what the tracer lost.
+ */
+import { analyze, type AnalysisResult } from '../analysis/run.js';
+import type { TreeNode } from '../analysis/integration/request-tree.js';
+import { Progress } from './progress.js';
+import { UsageError } from './usage.js';
+
+export const ANALYZE_USAGE = 'redtrace analyze TRACE_DIR... [--json]';
+
+const us = (ns: number) => `${(ns / 1000).toFixed(1)} µs`;
+const ms = (ns: number) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : us(ns));
+
+export function printTree(n: TreeNode, indent: string, last: boolean, out: string[], root = false): void {
+  const dur = ms(n.end - n.start);
+  const head = root ? '' : `${indent}${last ? '└─ ' : '├─ '}`;
+  out.push(`${head}${n.label}  ${dur}  [${n.where}]`);
+  const next = root ? indent : `${indent}${last ? '   ' : '│  '}`;
+  n.children.forEach((c, i) => printTree(c, next, i === n.children.length - 1, out));
+}
+
+export function formatSummary(r: AnalysisResult): string {
+  const out: string[] = [];
+  out.push(`${r.events} events in ${r.traces} trace(s); state history ${r.rebuilt ? 'built' : 'reused'}: ${r.historyFile}`);
+  out.push(`hosts: ${r.hosts.join(', ')}${r.hosts.length > 1 ? ' (clocks as recorded: synchronisation across hosts is not applied yet)' : ''}`);
+  out.push(`Redis nodes: ${r.redisNodes.map((n) => `${n.name}${n.ports.length ? ` (ports ${n.ports.join(', ')})` : ''}`).join(', ') || 'none'}`);
+  out.push(`services: ${r.services.map((s) => `${s.name} (pid ${s.pids.join(', ')})`).join(', ') || 'none'}`);
+  const cmds = Object.values(r.commands).reduce((a, s) => a + s.count, 0);
+  out.push(`requests: ${r.requests}; Redis commands: ${cmds}; links: HTTP ${r.links.httpLinked} (${r.links.httpUnmatched} unmatched), Redis ${r.links.redisLinked} (${r.links.redisUnmatched} unmatched)`);
+  const rows = Object.entries(r.commands).sort((a, b) => b[1].count - a[1].count).slice(0, 15);
+  if (rows.length) {
+    out.push('Redis commands (mean per phase): read / wait / execute / reply queued / write, worst total');
+    for (const [cmd, s] of rows) {
+      const m = (x: number) => us(x / s.count);
+      out.push(`  ${cmd.padEnd(12)} ${String(s.count).padStart(8)}  ${m(s.read)} / ${m(s.wait)} / ${m(s.exec)} / ${m(s.queued)} / ${m(s.write)}, ${ms(s.maxTotal)}`);
+    }
+  }
+  if (r.slowest.length) {
+    out.push(`slowest requests (${Math.min(10, r.slowest.length)}):`);
+    r.slowest.forEach((t, i) => {
+      const lines: string[] = [];
+      printTree(t, '     ', true, lines, true);
+      out.push(`  ${String(i + 1).padStart(2)}. ${lines[0]}`, ...lines.slice(1));
+    });
+  }
+  const lost = `discarded events: ${r.discardedEvents}, lost packets: ${r.lostPackets}`;
+  out.push(r.discardedEvents || r.lostPackets ? `${lost} — the models miss what was lost` : lost);
+  return out.join('\n');
+}
+
+export function analyzeCommand(args: string[]): number {
+  const json = args.includes('--json');
+  const bad = args.find((a) => a.startsWith('-') && a !== '--json');
+  if (bad) throw new UsageError(`unknown option ${bad}`, ANALYZE_USAGE);
+  const dirs = args.filter((a) => !a.startsWith('-'));
+  if (dirs.length === 0) throw new UsageError('give at least one trace directory', ANALYZE_USAGE);
+  const progress = new Progress('analysing', 'events');
+  let r: AnalysisResult;
+  try {
+    r = analyze(dirs, (d, t, n) => progress.update(d, t, n));
+  } finally {
+    progress.finish();
+  }
+  if (json) console.log(JSON.stringify({ ...r, roots: undefined }));
+  else console.log(formatSummary(r));
+  return 0;
+}

@@ -1,0 +1,116 @@
+// The integration analysis end to end: a gateway and a service (Node.js,
+// traced by the agent through LTTng) in front of the instrumented Redis,
+// recorded by `redtrace record`, analysed by `redtrace analyze`: each
+// request's tree (gateway → service → Redis commands → phases inside Redis),
+// the states of the Redis model, and the history reused on a second run.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { before, describe, test } from 'node:test';
+import { analyze, type AnalysisResult } from '../../src/analysis/run.js';
+import type { TreeNode } from '../../src/analysis/integration/request-tree.js';
+import { HistoryReader } from '../../src/state/index.js';
+import { freePort } from '../../src/record/free-port.js';
+import { sh } from '../../src/record/private-session.js';
+import { buildRedis } from '../../src/record/redis-build.js';
+import { REDTRACE, redtrace } from '../support/cli.js';
+import * as fs from 'node:fs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PRIVATE = path.resolve(HERE, '../../../scripts/lttng-private.sh');
+const SERVICES = path.resolve(HERE, '../support/services');
+const REQUESTS = 5;
+
+function record(dir: string): void {
+  const bins = buildRedis();
+  const [redisPort, svcPort, gwPort] = [freePort(), freePort(), freePort()];
+  const node = sh(process.execPath);
+  const inner = [
+    `${sh(bins.server)} --port ${redisPort} --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & rp=$!`,
+    `for i in $(seq 200); do ${sh(bins.cli)} -p ${redisPort} ping >/dev/null 2>&1 && break; sleep 0.05; done`,
+    `REDTRACE_SERVICE=service REDTRACE_REDIS_PORTS=${redisPort} ${node} ${sh(path.join(SERVICES, 'service.cjs'))} ${svcPort} ${redisPort} & sp=$!`,
+    `REDTRACE_SERVICE=gateway ${node} ${sh(path.join(SERVICES, 'gateway.cjs'))} ${gwPort} ${svcPort} & gp=$!`,
+    `for i in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:${svcPort}/nothing && curl -s -o /dev/null http://127.0.0.1:${gwPort}/ready && break; sleep 0.05; done`,
+    `for i in $(seq ${REQUESTS}); do curl -s -o /dev/null http://127.0.0.1:${gwPort}/api/key$i; done`,
+    'kill -TERM $gp $sp; wait $gp $sp || true',
+    `${sh(bins.cli)} -p ${redisPort} shutdown nosave >/dev/null 2>&1 || true`,
+    'wait $rp || true',
+  ].join('\n');
+  const r = spawnSync(PRIVATE, [`${node} ${sh(REDTRACE)} record -o ${sh(dir)} -- bash -c ${sh(inner)}`], { encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+const find = (n: TreeNode, pred: (x: TreeNode) => boolean): TreeNode[] => [...(pred(n) ? [n] : []), ...n.children.flatMap((c) => find(c, pred))];
+
+describe('analysis of a recorded gateway → service → Redis system', () => {
+  const tmp = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'redtrace-analysis-'));
+  const dir = path.join(tmp, 'trace');
+  let r: AnalysisResult;
+
+  before(() => {
+    record(dir);
+    r = analyze([dir]);
+  });
+
+  test('every gateway request is a tree down to the phases inside Redis', () => {
+    const api = r.roots.filter((t) => t.label.startsWith('GET /api/'));
+    assert.equal(api.length, REQUESTS);
+    for (const t of api) {
+      assert.equal(t.where.split('@')[0], 'gateway');
+      assert.deepEqual(t.children.map((c) => c.kind), ['http', 'http']);
+      const [kv, count] = t.children.map((c) => c.children[0]);
+      assert.equal(kv.label, `GET /kv/${t.label.split('/').pop()}`);
+      assert.equal(kv.where.split('@')[0], 'service');
+      assert.deepEqual(kv.children.map((c) => c.label), ['SET', 'GET', 'INCR', 'GET']);
+      assert.deepEqual(count.children.map((c) => c.label), ['INCR']);
+      for (const cmd of [...kv.children, ...count.children]) {
+        const phases = cmd.children.map((p) => p.label.split(' ')[0]);
+        assert.deepEqual(phases, ['read', 'wait', 'execute', 'reply', 'write'], `${cmd.label} phases`);
+        // the phases follow each other without gaps: their sum is the time Redis held the command
+        const sum = cmd.children.reduce((a, p) => a + (p.end - p.start), 0);
+        assert.equal(sum, cmd.children.at(-1)!.end - cmd.children[0].start);
+        // and it fits inside what the client measured, send to reply
+        assert.ok(cmd.children[0].start >= cmd.start && cmd.children.at(-1)!.end <= cmd.end, `${cmd.label} inside its client span`);
+      }
+      // each level fits inside the one above
+      for (const c of find(t, () => true)) for (const k of c.children) assert.ok(k.start >= c.start && k.end <= c.end, `${k.label} inside ${c.label}`);
+    }
+    assert.equal(r.links.httpUnmatched, 0);
+    assert.equal(r.links.redisUnmatched, 0);
+    assert.ok(r.links.redisLinked >= REQUESTS * 5);
+  });
+
+  test('the Redis model holds the states of each connection and request', () => {
+    const h = new HistoryReader(r.historyFile);
+    try {
+      const node = r.redisNodes[0].name;
+      const conns = h.attributes.childQuarks(h.attributes.find(['Redis', node, 'Connections']));
+      assert.ok(conns.length >= 2, 'the two clients connections (ioredis, node-redis)');
+      // take the gateway's first command: during its execution, the request state is the command
+      const first = r.roots.find((t) => t.label.startsWith('GET /api/'))!;
+      const set = first.children[0].children[0].children[0];
+      const exec = set.children.find((p) => p.label.startsWith('execute'))!;
+      const mid = Math.floor((exec.start + exec.end) / 2);
+      const states = h.queryFull(mid).filter((iv) => iv && iv.value === 'set');
+      assert.equal(states.length, 1, 'one request executing SET at that time');
+      assert.deepEqual(h.attributes.path(states[0]!.quark).slice(2, 3), ['Requests']);
+      const loop = h.attributes.find(['Redis', node, 'Event-loop', 'Phase']);
+      assert.equal(h.valueAt(mid, loop), 'processing events');
+    } finally {
+      h.close();
+    }
+  });
+
+  test('redtrace analyze prints the summary, and reuses the history the second time', () => {
+    const a = redtrace(['analyze', dir]);
+    assert.equal(a.status, 0, a.stderr);
+    const text = a.stdout.toString();
+    assert.match(text, /state history reused/);
+    assert.match(text, /Redis nodes: redis-\d+/);
+    assert.match(text, /services: .*gateway.*service|services: .*service.*gateway/);
+    assert.match(text, /slowest requests/);
+    assert.match(text, /discarded events: 0/);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
