@@ -18,7 +18,7 @@ import { median, step } from './lib.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const SERVICES = here('../test/support/services/');
+const SERVICES = here('../examples/services/');
 const PRELOAD = { none: [] as string[], redtrace: ['--require', here('../cjs/agent/register.js')], otel: ['--require', here('../test/support/otel/preload.cjs')] };
 type Config = keyof typeof PRELOAD;
 

@@ -14,7 +14,7 @@ import { REDTRACE, babeltrace2, firstDifference, redtrace, withTempDir } from '.
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PRIVATE = path.resolve(HERE, '../../../scripts/lttng-private.sh');
-const SERVICE = path.resolve(HERE, '../support/services/service.cjs');
+const SERVICE = path.resolve(HERE, '../../examples/services/service.cjs');
 
 test('redtrace record: Node.js and Redis events in one LTTng session', () => {
   const bins = buildRedis();

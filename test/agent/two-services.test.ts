@@ -17,7 +17,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
 const AGENT_CJS = path.join(ROOT, 'dist/cjs/agent/register.js');
 const AGENT_ESM = path.join(ROOT, 'dist/src/agent/register.js');
-const SERVICES = path.resolve(HERE, '../support/services');
+const SERVICES = path.resolve(HERE, '../../examples/services');
 const OTEL = path.resolve(HERE, '../support/otel/preload.cjs');
 const REQUESTS = 8;
 

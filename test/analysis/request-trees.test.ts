@@ -4,42 +4,16 @@
 // request's tree (gateway → service → Redis commands → phases inside Redis),
 // the states of the Redis model, and the history reused on a second run.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { analyze, type AnalysisResult } from '../../src/analysis/run.js';
 import type { TreeNode } from '../../src/analysis/integration/request-tree.js';
 import { HistoryReader } from '../../src/state/index.js';
-import { freePort } from '../../src/record/free-port.js';
-import { sh } from '../../src/record/private-session.js';
-import { buildRedis } from '../../src/record/redis-build.js';
-import { REDTRACE, redtrace } from '../support/cli.js';
+import { recordExampleSystem } from '../../examples/record-system.js';
+import { redtrace } from '../support/cli.js';
 import * as fs from 'node:fs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PRIVATE = path.resolve(HERE, '../../../scripts/lttng-private.sh');
-const SERVICES = path.resolve(HERE, '../support/services');
 const REQUESTS = 5;
-
-function record(dir: string): void {
-  const bins = buildRedis();
-  const [redisPort, svcPort, gwPort] = [freePort(), freePort(), freePort()];
-  const node = sh(process.execPath);
-  const inner = [
-    `${sh(bins.server)} --port ${redisPort} --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & rp=$!`,
-    `for i in $(seq 200); do ${sh(bins.cli)} -p ${redisPort} ping >/dev/null 2>&1 && break; sleep 0.05; done`,
-    `REDTRACE_SERVICE=service REDTRACE_REDIS_PORTS=${redisPort} ${node} ${sh(path.join(SERVICES, 'service.cjs'))} ${svcPort} ${redisPort} & sp=$!`,
-    `REDTRACE_SERVICE=gateway ${node} ${sh(path.join(SERVICES, 'gateway.cjs'))} ${gwPort} ${svcPort} & gp=$!`,
-    `for i in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:${svcPort}/nothing && curl -s -o /dev/null http://127.0.0.1:${gwPort}/ready && break; sleep 0.05; done`,
-    `for i in $(seq ${REQUESTS}); do curl -s -o /dev/null http://127.0.0.1:${gwPort}/api/key$i; done`,
-    'kill -TERM $gp $sp; wait $gp $sp || true',
-    `${sh(bins.cli)} -p ${redisPort} shutdown nosave >/dev/null 2>&1 || true`,
-    'wait $rp || true',
-  ].join('\n');
-  const r = spawnSync(PRIVATE, [`${node} ${sh(REDTRACE)} record -o ${sh(dir)} -- bash -c ${sh(inner)}`], { encoding: 'utf8', timeout: 180_000 });
-  assert.equal(r.status, 0, r.stderr);
-}
 
 const find = (n: TreeNode, pred: (x: TreeNode) => boolean): TreeNode[] => [...(pred(n) ? [n] : []), ...n.children.flatMap((c) => find(c, pred))];
 
@@ -49,7 +23,7 @@ describe('analysis of a recorded gateway → service → Redis system', () => {
   let r: AnalysisResult;
 
   before(() => {
-    record(dir);
+    recordExampleSystem(dir, REQUESTS);
     r = analyze([dir]);
   });
 
