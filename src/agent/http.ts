@@ -106,11 +106,21 @@ function startUndici(): void {
     }
     emit('http_client_request', [p.id, p.parent, p.method, host, port, p.path]);
   }));
+  // the response is complete when its trailers (the end of the body) arrive
+  const status = new WeakMap<object, number>();
   subscribe('undici:request:headers', guarded((m: unknown) => {
     const { request, response } = m as { request: object; response: { statusCode: number } };
+    status.set(request, response.statusCode);
+  }));
+  const done = (request: object, code: number) => {
     const p = pending.get(request);
     if (!p) return;
-    emit('http_client_response', [p.id, response.statusCode, 0, ...connFields(p.socket)]);
+    emit('http_client_response', [p.id, code, 0, ...connFields(p.socket)]);
     pending.delete(request);
+  };
+  subscribe('undici:request:trailers', guarded((m: unknown) => {
+    const { request } = m as { request: object };
+    done(request, status.get(request) ?? 0);
   }));
+  subscribe('undici:request:error', guarded((m: unknown) => done((m as { request: object }).request, 0)));
 }

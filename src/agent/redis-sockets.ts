@@ -22,6 +22,7 @@ interface Pending {
   seq: number;
   /** Replies still expected (subscribe commands get one per channel). */
   replies: number;
+  subscribe: boolean;
   bytes: number;
 }
 
@@ -50,7 +51,8 @@ class RedisConnection {
       const id = newId();
       const seq = this.seq++;
       if (SUBSCRIBE_CMDS.has(cmd)) this.subscribed = true;
-      this.queue.push({ id, seq, replies: SUBSCRIBE_CMDS.has(cmd) ? Math.max(1, argc - 1) : 1, bytes: 0 });
+      const sub = SUBSCRIBE_CMDS.has(cmd);
+      this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
       emit('redis_command_send', [id, parent, cmd, argc, item.bytes, pos++, seq, ...conn]);
       off += item.bytes;
     }
@@ -66,7 +68,9 @@ class RedisConnection {
       if (!item) break;
       off += item.bytes;
       const kind = (item.first ?? '').toLowerCase();
-      if (item.type === '>' || (this.subscribed && item.type === '*' && PUSH_KINDS.has(kind))) {
+      // RESP3 confirms (un)subscriptions with pushes: those answer the pending SUBSCRIBE
+      const confirms = item.type === '>' && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
+      if (!confirms && (item.type === '>' || (this.subscribed && item.type === '*' && PUSH_KINDS.has(kind)))) {
         emit('redis_push', [kind, item.second ?? '', item.bytes, this.socket.localPort ?? 0, connFields(this.socket)[4]]);
         continue;
       }

@@ -45,7 +45,7 @@ export function linkRequests(nm: NodeModel, segments: Map<string, Segment[]>, ac
       if (served[i]) { calleeOf.set(c.key, served[i]); httpLinked++; } else httpUnmatched++;
     });
   }
-  // Redis: the n-th command on a connection is the n-th one Redis ran for that client
+  // Redis: commands on a connection are run in the order they were sent
   const redisOf = new Map<string, Segment>();
   let redisLinked = 0;
   let redisUnmatched = 0;
@@ -55,10 +55,15 @@ export function linkRequests(nm: NodeModel, segments: Map<string, Segment[]>, ac
     const client = accepts.get(port)?.at(-1);
     const segs = client ? segments.get(`${client.node}/${client.clientId}`) ?? [] : [];
     cmds.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
-    const first = cmds[0]?.seq ?? 0;
+    // in order; a command Redis rejected before running it (unknown, wrong arguments) has no segment
+    let i = 0;
     for (const c of cmds) {
-      const s = segs[(c.seq ?? 0) - first];
-      if (s && s.cmd.toLowerCase() === c.what.toLowerCase()) { redisOf.set(c.key, s); redisLinked++; } else redisUnmatched++;
+      const s = segs[i];
+      if (s && s.cmd.toLowerCase() === c.what.toLowerCase()) {
+        redisOf.set(c.key, s);
+        redisLinked++;
+        i++;
+      } else redisUnmatched++;
     }
   }
   const children = new Map<string, ClientSpan[]>();
