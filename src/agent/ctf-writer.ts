@@ -155,9 +155,10 @@ export class CtfStreamWriter {
     const spec = NODEJS_EVENTS[id];
     const ts = process.hrtime.bigint();
     let need = 10;
-    for (let i = 0; i < spec.fields.length; i++) {
-      const k = spec.fields[i][1];
-      need += k === 'string' ? Math.min(String(values[i]).length, MAX_STRING) * 3 + 1 : 8;
+    const fields = spec.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const v = values[i];
+      need += fields[i][1] === 'string' ? Math.min(typeof v === 'string' ? v.length : 32, MAX_STRING) * 3 + 1 : 8;
     }
     if (!this.reserve(need, ts)) {
       this.discarded++;

@@ -54,15 +54,9 @@ export function startHttp(): void {
     const host = request.host ?? '';
     const port = Number((request as unknown as { socket?: Socket }).socket?.remotePort ?? portOf(request));
     emit('http_client_request', [id, currentRequest(), request.method ?? '', host, port, pathOf(request.path)]);
-    // the socket may be assigned already (a kept-alive one) or later
+    // bytes read by the socket since now (a kept-alive socket is assigned already; a new one starts at 0)
     const s = (request as unknown as { socket?: Socket | null }).socket;
     if (s) clientSpans.get(request)!.bytesAtStart = s.bytesRead ?? 0;
-    else {
-      request.once('socket', (sock: Socket) => {
-        const span = clientSpans.get(request);
-        if (span) span.bytesAtStart = sock.bytesRead ?? 0;
-      });
-    }
   }));
   subscribe('http.client.response.finish', guarded((m: unknown) => {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
@@ -81,6 +75,23 @@ function portOf(request: ClientRequest): number {
   return m ? Number(m[1]) : agent?.defaultPort ?? 80;
 }
 
+const origins = new Map<string, [string, number]>();
+
+/** Host and port of an origin, parsed once per origin (fetch calls few of them, many times). */
+function originOf(origin: string): [string, number] {
+  let hp = origins.get(origin);
+  if (!hp) {
+    try {
+      const u = new URL(origin);
+      hp = [u.hostname, Number(u.port || (u.protocol === 'https:' ? 443 : 80))];
+    } catch {
+      hp = [origin, 0]; // an origin we cannot parse: keep it as the host
+    }
+    if (origins.size < 1000) origins.set(origin, hp);
+  }
+  return hp;
+}
+
 /** fetch(): undici publishes its own channels. */
 function startUndici(): void {
   const pending = new WeakMap<object, { id: number; parent: number; method: string; origin: string; path: string; socket?: Socket; sent: boolean }>();
@@ -94,16 +105,7 @@ function startUndici(): void {
     if (!p || p.sent) return;
     p.socket = socket;
     p.sent = true;
-    let host = '';
-    let port = 0;
-    try {
-      const u = new URL(p.origin);
-      host = u.hostname;
-      port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-    } catch {
-      // an origin we cannot parse: keep it as the host
-      host = p.origin;
-    }
+    const [host, port] = originOf(p.origin);
     emit('http_client_request', [p.id, p.parent, p.method, host, port, p.path]);
   }));
   // the response is complete when its trailers (the end of the body) arrive

@@ -10,7 +10,7 @@ import { Socket } from 'node:net';
 import { currentRequest, newId } from './context.js';
 import { connFields } from './http.js';
 import { parseItem } from './resp.js';
-import { emit, guarded } from './sink.js';
+import { disable, emit, guarded } from './sink.js';
 
 /** Give up on a connection whose unparsed bytes grow past this (a huge value): memory stays bounded. */
 const MAX_PENDING = 4 << 20;
@@ -111,19 +111,30 @@ export function startRedis(ports: Set<number>): void {
     const socket = (m as { socket: Socket }).socket;
     let conn: RedisConnection | undefined;
     let decided = false;
-    const observeWrite = guarded((chunk: unknown, encoding: unknown) => {
-      const b = toBuffer(chunk, encoding);
-      if (!b || b.length === 0) return;
-      if (!decided) {
-        decided = true;
-        if (ports.has(socket.remotePort ?? -1) || looksLikeResp(b)) conn = new RedisConnection(socket);
+    // hot paths: every write and every data event of the socket; nothing to do once it is known not to be Redis
+    const observeWrite = (chunk: unknown, encoding: unknown): void => {
+      if (decided && !conn) return;
+      try {
+        const b = toBuffer(chunk, encoding);
+        if (!b || b.length === 0) return;
+        if (!decided) {
+          decided = true;
+          if (ports.has(socket.remotePort ?? -1) || looksLikeResp(b)) conn = new RedisConnection(socket);
+        }
+        conn?.written(b);
+      } catch (e) {
+        disable(e);
       }
-      conn?.written(b);
-    });
-    const observeData = guarded((chunk: unknown) => {
-      const b = toBuffer(chunk, undefined);
-      if (conn && b) conn.received(b);
-    });
+    };
+    const observeData = (chunk: unknown): void => {
+      if (!conn) return;
+      try {
+        const b = toBuffer(chunk, undefined);
+        if (b) conn.received(b);
+      } catch (e) {
+        disable(e);
+      }
+    };
     // instance-level wrappers: no channel exists for socket payloads. Socket.connect()
     // puts the prototype's write back, so it is wrapped again on 'connect', first.
     const write = Socket.prototype.write;
