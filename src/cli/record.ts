@@ -1,16 +1,19 @@
 /**
- * `redtrace record [-o DIR] [--profile full|light] [--subbuf-size S] [--num-subbuf N] [--blocking] -- COMMAND...`:
+ * `redtrace record [-o DIR | --relayd URL] [--profile full|light] [--subbuf-size S] [--num-subbuf N] [--blocking] -- COMMAND...`:
  * records an LTTng trace of the command, then says where it is, how many
- * events each provider gave, and whether any were lost.
+ * events each provider gave, and whether any were lost. With --relayd the
+ * trace is streamed to an lttng-relayd (one collector for several hosts).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CtfReader } from '../ctf/reader.js';
 import { recordSession } from '../record/session.js';
+import { parseRelayd, type Relayd } from '../record/relayd.js';
 import type { Profile } from '../record/profiles.js';
 import { UsageError } from './usage.js';
 
-export const RECORD_USAGE = 'redtrace record [-o DIR] [--profile full|light] [--subbuf-size SIZE] [--num-subbuf N] [--blocking] -- COMMAND...';
+export const RECORD_USAGE = 'redtrace record [-o DIR | --relayd net://HOST[:CTRL_PORT[:DATA_PORT]]] [--profile full|light] [--subbuf-size SIZE] [--num-subbuf N] [--blocking] -- COMMAND...';
 
 export async function recordCommand(args: string[]): Promise<number> {
   const dash = args.indexOf('--');
@@ -21,6 +24,7 @@ export async function recordCommand(args: string[]): Promise<number> {
   let subbufSize: string | undefined;
   let numSubbuf: number | undefined;
   let blocking = false;
+  let relayd: Relayd | undefined;
   for (let i = 0; i < opts.length; i++) {
     const a = opts[i];
     const value = () => {
@@ -39,16 +43,30 @@ export async function recordCommand(args: string[]): Promise<number> {
     } else if (a === '--num-subbuf') {
       numSubbuf = Number(value());
       if (!Number.isInteger(numSubbuf) || numSubbuf < 2 || (numSubbuf & (numSubbuf - 1)) !== 0) throw new UsageError('--num-subbuf must be a power of two, at least 2', RECORD_USAGE);
+    } else if (a === '--relayd') {
+      const r = parseRelayd(value());
+      if (typeof r === 'string') throw new UsageError(r, RECORD_USAGE);
+      relayd = r;
     } else if (a === '--blocking') blocking = true;
     else throw new UsageError(`unknown option ${a}${dash < 0 ? ' (put the command after --)' : ''}`, RECORD_USAGE);
   }
   if (command.length === 0) throw new UsageError('give the command to record after --', RECORD_USAGE);
+  if (relayd && out !== undefined) throw new UsageError('-o and --relayd exclude each other: the relayd chooses where the trace goes', RECORD_USAGE);
+  const quiet = Boolean(process.env.CI) || !process.stderr.isTTY;
+  const log = (s: string) => { if (!quiet) process.stderr.write(`redtrace: ${s}\n`); };
+  if (relayd) {
+    const name = `redtrace-${process.pid}-${Date.now()}`;
+    // Node.js events land here only if the agent cannot send them through LTTng
+    const local = resolve(join('traces', `${name}-node`));
+    const r = await recordSession({ out: local, relayd, name, profile, subbufSize, numSubbuf, blocking, command, log });
+    const lost = r.discardedEvents === undefined ? '' : `\ndiscarded events: ${r.discardedEvents}${r.discardedEvents ? ' — record with --subbuf-size 8M --num-subbuf 16, or --blocking' : ''}`;
+    process.stderr.write(`trace: streamed to the lttng-relayd at ${relayd.url}, session ${name}: in the relayd's output folder, under ${hostname()}/${name}-DATE  (profile ${profile})${lost}\n`);
+    return r.status;
+  }
   const dir = resolve(out ?? join('traces', `${command[0].split('/').pop()}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   if (existsSync(dir)) throw new UsageError(`${dir} already exists: choose another -o`, RECORD_USAGE);
   mkdirSync(join(dir, '..'), { recursive: true });
-  const quiet = Boolean(process.env.CI) || !process.stderr.isTTY;
-  const log = (s: string) => { if (!quiet) process.stderr.write(`redtrace: ${s}\n`); };
-  const status = await recordSession({ out: dir, profile, subbufSize, numSubbuf, blocking, command, log });
+  const { status } = await recordSession({ out: dir, profile, subbufSize, numSubbuf, blocking, command, log });
   report(dir, profile);
   return status;
 }

@@ -1,7 +1,8 @@
 /**
  * One LTTng user-space session around a command: make sure a session daemon
- * runs, create the session and its channel, run the command, stop and
- * destroy the session when it exits (or on Ctrl-C).
+ * runs, create the session (written locally, or streamed to an
+ * lttng-relayd) and its channel, run the command, stop and destroy the
+ * session when it exits (or on Ctrl-C).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,9 +11,15 @@ import { RecordError } from './errors.js';
 import { lastLine } from './redis-source.js';
 import { buildAgentAddon } from './agent-addon.js';
 import { CONTEXTS, PROFILES, type Profile } from './profiles.js';
+import { checkRelayd, type Relayd } from './relayd.js';
 
 export interface SessionOptions {
+  /** Trace folder; with `relayd`, only where Node.js events go if the agent's LTTng addon cannot be built. */
   out: string;
+  /** Stream to this lttng-relayd instead of writing `out`. */
+  relayd?: Relayd;
+  /** Session name (the relayd names its folder after it). */
+  name?: string;
   profile: Profile;
   subbufSize?: string;
   numSubbuf?: number;
@@ -38,26 +45,41 @@ export function ensureSessionDaemon(log: (s: string) => void): void {
   if (s.error || s.status !== 0) throw new RecordError(`cannot start lttng-sessiond: ${s.error?.message ?? lastLine(s.stderr)}`);
 }
 
-/** Records while the command runs; resolves with its exit status. */
-export async function recordSession(o: SessionOptions): Promise<number> {
+export interface SessionResult {
+  /** The command's exit status. */
+  status: number;
+  /** Events the session's buffers dropped, as lttng counted them (what a streamed trace cannot be asked locally). */
+  discardedEvents?: number;
+}
+
+/** Records while the command runs. */
+export async function recordSession(o: SessionOptions): Promise<SessionResult> {
+  if (o.relayd) await checkRelayd(o.relayd);
   ensureSessionDaemon(o.log);
   const p = PROFILES[o.profile];
-  const name = `redtrace-${process.pid}-${Date.now()}`;
-  lttng(['create', name, `--output=${o.out}`], 'lttng create');
+  const name = o.name ?? `redtrace-${process.pid}-${Date.now()}`;
+  lttng(['create', name, o.relayd ? `--set-url=${o.relayd.url}` : `--output=${o.out}`], 'lttng create');
   let created = true;
   try {
     const chan = ['enable-channel', '-u', '-s', name, '--buffers-uid', `--subbuf-size=${o.subbufSize ?? p.subbufSize}`, `--num-subbuf=${o.numSubbuf ?? p.numSubbuf}`];
     if (o.blocking) chan.push('--blocking-timeout=inf');
     chan.push('redtrace');
-    lttng(chan, 'lttng enable-channel');
+    try {
+      lttng(chan, 'lttng enable-channel');
+    } catch (e) {
+      // the session daemon meets the relayd only here, and may not reach it where this process did
+      if (o.relayd && /relayd/i.test((e as Error).message)) throw new RecordError(`the session daemon cannot stream to the lttng-relayd at ${o.relayd.url}: ${(e as Error).message.replace(/^.*?Error: /, '')}`);
+      throw e;
+    }
     lttng(['add-context', '-u', '-s', name, '-c', 'redtrace', ...CONTEXTS.flatMap((c) => ['-t', c])], 'lttng add-context');
     lttng(['enable-event', '-u', '-s', name, '-c', 'redtrace', p.events.join(',')], 'lttng enable-event');
     lttng(['start', name], 'lttng start');
     const status = await runCommand(o.command, { ...agentEnv(o.out, o.log), ...(o.blocking ? { LTTNG_UST_ALLOW_BLOCKING: '1' } : {}) });
     lttng(['stop', name], 'lttng stop');
+    const stats = /Discarded events: (\d+)/.exec(lttng(['list', name], 'lttng list'));
     lttng(['destroy', name], 'lttng destroy');
     created = false;
-    return status;
+    return { status, discardedEvents: stats ? Number(stats[1]) : undefined };
   } finally {
     if (created) spawnSync('lttng', ['destroy', name], { stdio: 'ignore' });
   }
