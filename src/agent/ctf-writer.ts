@@ -109,10 +109,34 @@ stream {
 ${events}`;
 }
 
+// field kinds as small integers, per event id: the encoder's switch stays monomorphic
+const [K_U8, K_U16, K_I32, K_U32, K_U64, K_F64, K_STRING] = [0, 1, 2, 3, 4, 5, 6];
+const KIND_CODE: Record<FieldKind, number> = { u8: K_U8, u16: K_U16, i32: K_I32, u32: K_U32, u64: K_U64, f64: K_F64, string: K_STRING };
+const KINDS = NODEJS_EVENTS.map((e) => Uint8Array.from(e.fields, ([, k]) => KIND_CODE[k]));
+
+/** Writes a NUL-terminated UTF-8 string (NULs inside become spaces); returns the offset after it. */
+function putString(b: Buffer, p: number, s: string): number {
+  const n = s.length > MAX_STRING ? MAX_STRING : s.length;
+  // most strings are short ASCII (methods, paths, command names): a loop beats a native call
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    b[p++] = c === 0 ? 0x20 : c;
+  }
+  if (i < n) {
+    const rest = s.slice(i, n);
+    p += b.write(rest.includes('\0') ? rest.replace(/\0/g, ' ') : rest, p, 'utf8');
+  }
+  b[p++] = 0;
+  return p;
+}
+
 export class CtfStreamWriter {
   readonly dir: string;
   private fd: number;
   private buf = Buffer.alloc(PACKET_BYTES);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, PACKET_BYTES);
   private pos = FIRST_EVENT;
   private seq = 0;
   private discarded = 0;
@@ -152,13 +176,12 @@ export class CtfStreamWriter {
   /** Encodes one event (values in the order of its fields). */
   emit(id: number, values: readonly (string | number)[]): void {
     if (this.closed) return;
-    const spec = NODEJS_EVENTS[id];
+    const kinds = KINDS[id];
     const ts = process.hrtime.bigint();
     let need = 10;
-    const fields = spec.fields;
-    for (let i = 0; i < fields.length; i++) {
+    for (let i = 0; i < kinds.length; i++) {
       const v = values[i];
-      need += fields[i][1] === 'string' ? Math.min(typeof v === 'string' ? v.length : 32, MAX_STRING) * 3 + 1 : 8;
+      need += kinds[i] === K_STRING ? (typeof v !== 'string' ? 32 : v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1 : 8;
     }
     if (!this.reserve(need, ts)) {
       this.discarded++;
@@ -167,31 +190,27 @@ export class CtfStreamWriter {
     if (this.pos === FIRST_EVENT) this.firstTs = ts;
     this.lastTs = ts;
     const b = this.buf;
+    const dv = this.view;
     let p = this.pos;
-    b.writeUInt16LE(id, p);
-    b.writeBigUInt64LE(ts, p + 2);
+    dv.setUint16(p, id, true);
+    dv.setBigUint64(p + 2, ts, true);
     p += 10;
-    for (let i = 0; i < spec.fields.length; i++) {
+    for (let i = 0; i < kinds.length; i++) {
       const v = values[i];
-      switch (spec.fields[i][1]) {
-        case 'u8': b[p++] = Number(v) & 0xff; break;
-        case 'u16': b.writeUInt16LE(Number(v) & 0xffff, p); p += 2; break;
-        case 'i32': b.writeInt32LE(Number(v) | 0, p); p += 4; break;
-        case 'u32': b.writeUInt32LE(Number(v) >>> 0, p); p += 4; break;
-        case 'u64': {
+      switch (kinds[i]) {
+        case K_U8: b[p++] = Number(v) & 0xff; break;
+        case K_U16: dv.setUint16(p, Number(v) & 0xffff, true); p += 2; break;
+        case K_I32: dv.setInt32(p, Number(v) | 0, true); p += 4; break;
+        case K_U32: dv.setUint32(p, Number(v) >>> 0, true); p += 4; break;
+        case K_U64: {
           const n = Math.max(0, Number(v) || 0);
-          b.writeUInt32LE(n % 4294967296, p);
-          b.writeUInt32LE(Math.floor(n / 4294967296), p + 4);
+          dv.setUint32(p, n % 4294967296, true);
+          dv.setUint32(p + 4, Math.floor(n / 4294967296), true);
           p += 8;
           break;
         }
-        case 'f64': b.writeDoubleLE(Number(v), p); p += 8; break;
-        case 'string': {
-          let s = String(v);
-          if (s.length > MAX_STRING) s = s.slice(0, MAX_STRING);
-          p += b.write(s.includes('\0') ? s.replace(/\0/g, ' ') : s, p, 'utf8');
-          b[p++] = 0;
-        }
+        case K_F64: dv.setFloat64(p, Number(v), true); p += 8; break;
+        default: p = putString(b, p, typeof v === 'string' ? v : String(v));
       }
     }
     this.pos = p;
@@ -215,6 +234,7 @@ export class CtfStreamWriter {
     b.fill(0, this.pos);
     this.queue.push(b);
     this.buf = Buffer.alloc(PACKET_BYTES);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, PACKET_BYTES);
     this.pos = FIRST_EVENT;
     this.drain();
   }

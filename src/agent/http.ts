@@ -26,6 +26,18 @@ export function connFields(s: Socket | null | undefined): (string | number)[] {
   return [s?.localAddress ?? '', s?.localPort ?? 0, s?.remoteAddress ?? '', s?.remotePort ?? 0, fdOf(s)];
 }
 
+/**
+ * Bytes written on a socket so far. Node's bytesWritten getter copies the
+ * pending write buffer each call; with nothing pending, the dispatched count
+ * it starts from is the answer.
+ */
+function bytesOut(s: Socket | null | undefined): number {
+  if (!s) return 0;
+  const dispatched = (s as unknown as { _bytesDispatched?: number })._bytesDispatched;
+  if (typeof dispatched === 'number' && s.writableLength === 0) return dispatched;
+  return s.bytesWritten ?? 0;
+}
+
 function pathOf(url: string | undefined): string {
   const u = url ?? '';
   const q = u.indexOf('?'); // query strings can carry personal data: keep the path only
@@ -36,7 +48,7 @@ export function startHttp(): void {
   subscribe('http.server.request.start', guarded((m: unknown) => {
     const { request, response, socket } = m as { request: IncomingMessage; response: ServerResponse; socket: Socket };
     const id = newId();
-    serverSpans.set(response, { id, bytesAtStart: socket?.bytesWritten ?? 0 });
+    serverSpans.set(response, { id, bytesAtStart: bytesOut(socket) });
     emit('http_server_receive', [id, request.method ?? '', pathOf(request.url), ...connFields(socket)]);
     // the request handler runs next, synchronously, in this context
     requestContext.enterWith(id);
@@ -45,7 +57,7 @@ export function startHttp(): void {
     const { response, socket } = m as { response: ServerResponse; socket: Socket };
     const span = serverSpans.get(response);
     if (!span) return;
-    emit('http_server_response', [span.id, response.statusCode, (socket?.bytesWritten ?? 0) - span.bytesAtStart]);
+    emit('http_server_response', [span.id, response.statusCode, bytesOut(socket) - span.bytesAtStart]);
   }));
   subscribe('http.client.request.start', guarded((m: unknown) => {
     const { request } = m as { request: ClientRequest };

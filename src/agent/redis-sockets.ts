@@ -9,7 +9,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { Socket } from 'node:net';
 import { currentRequest, newId } from './context.js';
 import { connFields } from './http.js';
-import { parseItem } from './resp.js';
+import { RespScanner } from './resp.js';
 import { disable, emit, guarded } from './sink.js';
 
 /** Give up on a connection whose unparsed bytes grow past this (a huge value): memory stays bounded. */
@@ -33,28 +33,37 @@ class RedisConnection {
   private seq = 0;
   private subscribed = false;
   private dead = false;
+  private fields: (string | number)[] | undefined;
+  private readonly resp = new RespScanner();
 
   constructor(private readonly socket: Socket) {}
+
+  /** The connection's addresses and fd, read once it is connected (they do not change after). */
+  private conn(): (string | number)[] {
+    if (this.fields) return this.fields;
+    const f = connFields(this.socket);
+    if (f[1]) this.fields = f;
+    return f;
+  }
 
   written(chunk: Buffer): void {
     if (this.dead) return;
     const b = this.out ? Buffer.concat([this.out, chunk]) : chunk;
+    const r = this.resp;
     let off = 0;
     let pos = 0;
-    const conn = connFields(this.socket);
     const parent = currentRequest();
-    for (;;) {
-      const item = parseItem(b, off);
-      if (!item) break;
-      const cmd = (item.first ?? '').toLowerCase();
-      const argc = item.count ?? 0;
+    while (r.next(b, off)) {
+      const cmd = r.first === undefined ? '' : r.first.toLowerCase();
+      const argc = r.count;
       const id = newId();
       const seq = this.seq++;
-      if (SUBSCRIBE_CMDS.has(cmd)) this.subscribed = true;
       const sub = SUBSCRIBE_CMDS.has(cmd);
+      if (sub) this.subscribed = true;
       this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
-      emit('redis_command_send', [id, parent, cmd, argc, item.bytes, pos++, seq, ...conn]);
-      off += item.bytes;
+      const c = this.conn();
+      emit('redis_command_send', [id, parent, cmd, argc, r.end - off, pos++, seq, c[0], c[1], c[2], c[3], c[4]]);
+      off = r.end;
     }
     this.out = this.rest(b, off);
   }
@@ -62,25 +71,30 @@ class RedisConnection {
   received(chunk: Buffer): void {
     if (this.dead) return;
     const b = this.in ? Buffer.concat([this.in, chunk]) : chunk;
+    const r = this.resp;
     let off = 0;
-    for (;;) {
-      const item = parseItem(b, off);
-      if (!item) break;
-      off += item.bytes;
-      const kind = (item.first ?? '').toLowerCase();
-      // RESP3 confirms (un)subscriptions with pushes: those answer the pending SUBSCRIBE
-      const confirms = item.type === '>' && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
-      if (!confirms && (item.type === '>' || (this.subscribed && item.type === '*' && PUSH_KINDS.has(kind)))) {
-        emit('redis_push', [kind, item.second ?? '', item.bytes, this.socket.localPort ?? 0, connFields(this.socket)[4]]);
-        continue;
+    while (r.next(b, off)) {
+      const bytes = r.end - off;
+      off = r.end;
+      const aggregate = r.type === 0x3e /* > */ || r.type === 0x2a; /* * */
+      if (aggregate) {
+        const kind = r.first === undefined ? '' : r.first.toLowerCase();
+        // RESP3 confirms (un)subscriptions with pushes: those answer the pending SUBSCRIBE
+        const confirms = r.type === 0x3e && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
+        if (!confirms && (r.type === 0x3e || (this.subscribed && PUSH_KINDS.has(kind)))) {
+          const c = this.conn();
+          emit('redis_push', [kind, r.second ?? '', bytes, c[1], c[4]]);
+          continue;
+        }
       }
       const head = this.queue[0];
       if (!head) continue; // a reply we did not see asked for (the agent started late)
-      head.bytes += item.bytes;
+      head.bytes += bytes;
       if (--head.replies > 0) continue;
       this.queue.shift();
-      const redirect = item.error === 'MOVED' || item.error === 'ASK' ? item.error : '';
-      emit('redis_command_reply', [head.id, item.type === '-' ? 0 : 1, redirect, head.bytes, head.seq, this.socket.localPort ?? 0, connFields(this.socket)[4]]);
+      const redirect = r.error === 'MOVED' || r.error === 'ASK' ? r.error : '';
+      const c = this.conn();
+      emit('redis_command_reply', [head.id, r.type === 0x2d ? 0 : 1, redirect, head.bytes, head.seq, c[1], c[4]]);
     }
     this.in = this.rest(b, off);
   }
@@ -111,15 +125,15 @@ export function startRedis(ports: Set<number>): void {
     const socket = (m as { socket: Socket }).socket;
     let conn: RedisConnection | undefined;
     let decided = false;
-    // hot paths: every write and every data event of the socket; nothing to do once it is known not to be Redis
+    // hot paths: every write and every data event of the socket, until it is known not to be Redis
     const observeWrite = (chunk: unknown, encoding: unknown): void => {
-      if (decided && !conn) return;
       try {
         const b = toBuffer(chunk, encoding);
         if (!b || b.length === 0) return;
         if (!decided) {
           decided = true;
           if (ports.has(socket.remotePort ?? -1) || looksLikeResp(b)) conn = new RedisConnection(socket);
+          else unwrap();
         }
         conn?.written(b);
       } catch (e) {
@@ -127,29 +141,42 @@ export function startRedis(ports: Set<number>): void {
       }
     };
     const observeData = (chunk: unknown): void => {
-      if (!conn) return;
       try {
         const b = toBuffer(chunk, undefined);
-        if (b) conn.received(b);
+        if (b) conn!.received(b);
       } catch (e) {
         disable(e);
       }
     };
     // instance-level wrappers: no channel exists for socket payloads. Socket.connect()
     // puts the prototype's write back, so it is wrapped again on 'connect', first.
-    const write = Socket.prototype.write;
-    const wrapped = function (this: Socket, ...args: unknown[]): boolean {
-      observeWrite(args[0], typeof args[1] === 'string' ? args[1] : undefined);
-      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    const write = Socket.prototype.write as (...a: unknown[]) => boolean;
+    const wrappedWrite = function (this: Socket, chunk: unknown, encoding: unknown): boolean {
+      if (!decided || conn) observeWrite(chunk, typeof encoding === 'string' ? encoding : undefined);
+      // eslint-disable-next-line prefer-rest-params
+      return write.apply(this, arguments as unknown as unknown[]);
     } as Socket['write'];
-    socket.write = wrapped;
-    socket.prependOnceListener('connect', () => {
-      socket.write = wrapped;
-    });
-    const emitFn = socket.emit;
-    socket.emit = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === 'data') observeData(args[0]);
-      return (emitFn as (...a: unknown[]) => boolean).call(this, event, ...args);
+    const emitFn = socket.emit as (...a: unknown[]) => boolean;
+    const wrappedEmit = function (this: Socket, event: string | symbol): boolean {
+      // eslint-disable-next-line prefer-rest-params
+      if (conn && event === 'data') observeData(arguments[1]);
+      // eslint-disable-next-line prefer-rest-params
+      return emitFn.apply(this, arguments as unknown as unknown[]);
     } as Socket['emit'];
+    // not Redis (HTTP and the like): give the socket its own methods back, so it costs nothing more
+    const ownEmit = Object.hasOwn(socket, 'emit');
+    const unwrap = (): void => {
+      const own = socket as unknown as Record<string, unknown>;
+      if (own.write === wrappedWrite) delete own.write;
+      if (own.emit === wrappedEmit) {
+        if (ownEmit) own.emit = emitFn;
+        else delete own.emit;
+      }
+    };
+    socket.write = wrappedWrite;
+    socket.emit = wrappedEmit;
+    socket.prependOnceListener('connect', () => {
+      if (!decided || conn) socket.write = wrappedWrite;
+    });
   }));
 }

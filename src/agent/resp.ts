@@ -2,99 +2,136 @@
  * Incremental RESP (Redis protocol) scanning: finds where each command and
  * each reply ends in a byte stream that arrives in arbitrary chunks, and
  * reads only what the agent records (command name, argument count, reply
- * kind, redirects). Keys and values are skipped, never kept.
+ * kind, redirects). Keys and values are skipped, never kept. This runs on
+ * every command an application sends: the scanner allocates nothing but the
+ * few short strings it reports.
  */
 
-export interface RespItem {
-  /** Bytes the item takes on the wire. */
-  bytes: number;
-  /** First byte: '+', '-', ':', '$', '*', '>' (push), ... */
-  type: string;
-  /** For errors: the error text's first word (MOVED, ASK, ERR, ...). */
-  error?: string;
-  /** For arrays: element count, and the first two elements when they are short strings (command name; push kind and channel). */
-  count?: number;
-  first?: string;
-  second?: string;
-}
-
 const CR = 13;
+const MAX_TEXT = 64;
+const MAX_DEPTH = 32;
 
-/** Parses one complete item at `off`; returns undefined if the buffer ends first. */
-export function parseItem(b: Buffer, off: number): RespItem | undefined {
-  const r = scan(b, off, 0);
-  if (!r) return undefined;
-  return { ...r.item, bytes: r.end - off };
+/** Scans one item at a time; the fields describe the last complete item. */
+export class RespScanner {
+  /** Offset just after the item. */
+  end = 0;
+  /** First byte of the item ('+', '-', ':', '$', '*', '>', ...), or 0 for an inline command. */
+  type = 0;
+  /** Elements of an array, push, set or map (a map counts its keys and values); words of an inline command. */
+  count = 0;
+  /** First two elements of an aggregate when they are short strings (command name; push kind and channel). */
+  first: string | undefined;
+  second: string | undefined;
+  /** For errors: the error text's first word (MOVED, ASK, ERR...). */
+  error: string | undefined;
+  /** Text of the last short string skipped (set by skip). */
+  private text: string | undefined;
+
+  /** Scans the item at `off`; false if the buffer ends before it does. */
+  next(b: Buffer, off: number): boolean {
+    this.first = this.second = this.error = undefined;
+    this.count = 0;
+    if (off >= b.length) return false;
+    const c = b[off];
+    this.type = c;
+    if (c === 0x2a || c === 0x3e || c === 0x7e || c === 0x25) {
+      const le = lineEnd(b, off + 1);
+      if (le < 0) return false;
+      let n = intAt(b, off + 1, le);
+      if (c === 0x25) n *= 2;
+      let at = le + 2;
+      for (let i = 0; i < n; i++) {
+        at = this.skip(b, at, 1, i < 2);
+        if (at < 0) return false;
+        if (i === 0) this.first = this.text;
+        else if (i === 1) this.second = this.text;
+      }
+      this.count = n < 0 ? 0 : n;
+      this.end = at;
+      return true;
+    }
+    if (c === 0x2d || c === 0x21) {
+      const le = lineEnd(b, off + 1);
+      if (le < 0) return false;
+      let w = off + 1;
+      while (w < le && w < off + 33 && b[w] !== 0x20) w++;
+      this.error = b.toString('latin1', off + 1, w);
+      this.end = le + 2;
+      return true;
+    }
+    if (isTyped(c)) {
+      this.end = this.skip(b, off, 0, false);
+      return this.end >= 0;
+    }
+    // inline command ("PING\r\n"): a line of words
+    const le = lineEnd(b, off);
+    if (le < 0) return false;
+    this.type = 0;
+    let words = 1;
+    let w = off;
+    while (w < le && b[w] !== 0x20) w++;
+    this.first = b.toString('latin1', off, w);
+    for (let i = w; i < le; i++) if (b[i] === 0x20) words++;
+    this.count = words;
+    this.end = le + 2;
+    return true;
+  }
+
+  /** Offset after the item at `off`, or -1 if incomplete; keeps a short string's text when asked. */
+  private skip(b: Buffer, off: number, depth: number, keep: boolean): number {
+    this.text = undefined;
+    if (off >= b.length || depth > MAX_DEPTH) return -1;
+    const c = b[off];
+    const le = lineEnd(b, off + 1);
+    if (le < 0) return -1;
+    const after = le + 2;
+    switch (c) {
+      case 0x24: // $ bulk string
+      case 0x3d: { // = verbatim string
+        const n = intAt(b, off + 1, le);
+        if (n < 0) return after;
+        if (after + n + 2 > b.length) return -1;
+        if (keep && n <= MAX_TEXT) this.text = b.toString('latin1', after, after + n);
+        return after + n + 2;
+      }
+      case 0x2a: // * array
+      case 0x3e: // > push
+      case 0x7e: // ~ set
+      case 0x25: { // % map
+        let n = intAt(b, off + 1, le);
+        if (c === 0x25) n *= 2;
+        let at = after;
+        for (let i = 0; i < n && at >= 0; i++) at = this.skip(b, at, depth + 1, false);
+        this.text = undefined;
+        return at;
+      }
+      default: // one-line items: + - : , # _ ( !
+        if (keep && le - off - 1 <= MAX_TEXT) this.text = b.toString('latin1', off + 1, le);
+        return after;
+    }
+  }
 }
 
-interface Scan {
-  end: number;
-  item: Omit<RespItem, 'bytes'>;
-  text?: string;
+function isTyped(c: number): boolean {
+  return c === 0x2b || c === 0x3a || c === 0x24 || c === 0x3d || c === 0x2c || c === 0x23 || c === 0x5f || c === 0x28;
 }
 
+/** Offset of the CR ending the line that starts at `from` (a loop: lines are short, a native call costs more). */
 function lineEnd(b: Buffer, from: number): number {
-  const i = b.indexOf(CR, from);
-  return i >= 0 && i + 1 < b.length ? i : -1;
+  const last = b.length - 1;
+  for (let i = from; i < last; i++) if (b[i] === CR) return i;
+  return -1;
 }
 
 /** The decimal integer of bytes [from, to), read without making a string. */
 function intAt(b: Buffer, from: number, to: number): number {
   let neg = false;
   let i = from;
-  if (b[i] === 0x2d) { neg = true; i++; }
+  if (b[i] === 0x2d) {
+    neg = true;
+    i++;
+  }
   let n = 0;
   for (; i < to; i++) n = n * 10 + (b[i] - 48);
   return neg ? -n : n;
-}
-
-function scan(b: Buffer, off: number, depth: number): Scan | undefined {
-  if (off >= b.length || depth > 32) return undefined;
-  const c = b[off];
-  const le = lineEnd(b, off + 1);
-  if (le < 0) return undefined;
-  const after = le + 2;
-  switch (c) {
-    case 0x2b: // +
-    case 0x3a: // :
-    case 0x2c: // ,
-    case 0x23: // #
-    case 0x5f: // _
-      return { end: after, item: { type: String.fromCharCode(c) }, text: le - off - 1 <= 64 ? b.toString('latin1', off + 1, le) : undefined };
-    case 0x2d: // -
-    case 0x21: { // !
-      const line = b.toString('latin1', off + 1, Math.min(le, off + 33));
-      return { end: after, item: { type: String.fromCharCode(c), error: line.split(' ')[0] } };
-    }
-    case 0x24: // $
-    case 0x3d: { // =
-      const n = intAt(b, off + 1, le);
-      if (n < 0) return { end: after, item: { type: '$' } };
-      if (after + n + 2 > b.length) return undefined;
-      return { end: after + n + 2, item: { type: '$' }, text: n <= 64 ? b.toString('latin1', after, after + n) : undefined };
-    }
-    case 0x2a: // *
-    case 0x3e: // >
-    case 0x7e: // ~
-    case 0x25: { // %
-      let n = intAt(b, off + 1, le);
-      if (c === 0x25) n *= 2;
-      let at = after;
-      let first: string | undefined;
-      let second: string | undefined;
-      for (let i = 0; i < Math.max(n, 0); i++) {
-        const s = scan(b, at, depth + 1);
-        if (!s) return undefined;
-        if (i === 0) first = s.text;
-        else if (i === 1) second = s.text;
-        at = s.end;
-      }
-      return { end: at, item: { type: String.fromCharCode(c), count: n, first, second } };
-    }
-    default: {
-      // inline command ("PING\r\n"): a line of words
-      const words = b.toString('latin1', off, le).split(' ');
-      return { end: after, item: { type: 'inline', count: words.length, first: words[0] } };
-    }
-  }
 }
