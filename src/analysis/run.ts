@@ -9,16 +9,40 @@ import { join, resolve } from 'node:path';
 import { CtfReader, type CtfEvent } from '../ctf/index.js';
 import { openOrBuild } from '../state/index.js';
 import { cacheDir } from '../record/cache.js';
+import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.js';
 import { RedisModel, REDIS_MODEL_VERSION, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
 import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
 
 export const ANALYSIS_VERSION = REDIS_MODEL_VERSION;
+/** Bumped when the clock alignment changes the times the analysis writes. */
+const SYNC_VERSION = 1;
 
 export interface PhaseStats {
   count: number;
   read: number; wait: number; exec: number; queued: number; write: number;
   maxTotal: number;
+}
+
+/** A host's clock as the analysis applied it. */
+export interface HostClockReport extends Omit<HostClock, 'transform' | 'covered'> {
+  /** A time t of this host (ns in the analysis's time base, as recorded) is slope·t + offsetNs on the reference clock. */
+  slope: number;
+  offsetNs: number;
+  /** The times the messages cover (the analysis's time base): `accuracyNs` holds between them. */
+  coveredNs?: [number, number];
+  /** This host's clock minus the reference's at its first message (ns), and how much faster it runs (ppm). */
+  clockOffsetNs: number;
+  driftPpm: number;
+  /** Bound on the drift's error that the accuracy at both ends of the covered times implies. */
+  driftBoundPpm?: number;
+}
+
+export interface Clocks {
+  reference?: string;
+  /** ns from the clocks' origin (usually the Unix epoch) of time 0 of the analysis's times, on the reference clock. */
+  originNs: string;
+  hosts: HostClockReport[];
 }
 
 export interface AnalysisResult {
@@ -27,6 +51,7 @@ export interface AnalysisResult {
   discardedEvents: number;
   lostPackets: number;
   hosts: string[];
+  clocks: Clocks;
   redisNodes: { name: string; vpid: number; ports: number[] }[];
   services: { name: string; pids: number[] }[];
   requests: number;
@@ -58,7 +83,7 @@ export function historyPath(dirs: string[]): string {
 /** Identity of the traces' content (paths, sizes, times) and the analysis version, stored as the history's version. */
 function fingerprint(reader: CtfReader): number {
   const h = createHash('sha256');
-  h.update(String(ANALYSIS_VERSION));
+  h.update(`${ANALYSIS_VERSION}/sync${SYNC_VERSION}`);
   for (const s of reader.streams) {
     const st = statSync(s.file);
     h.update(`${s.file}:${st.size}:${st.mtimeMs}\n`);
@@ -71,18 +96,21 @@ function num(v: unknown): number {
 }
 
 export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void): AnalysisResult {
-  const reader = CtfReader.open(dirs);
+  // several hosts: a first pass finds the messages between them and each host's clock transform
+  const plan = planClocks(dirs, progress && ((d, t, n) => progress(d, 2 * t, n)));
+  const reader = CtfReader.open(dirs, { clockTransform: plan.transformOf });
+  const bytesBefore = plan.events > 0 ? reader.progress().total : 0;
   const file = historyPath(dirs);
   const version = fingerprint(reader);
   const nm = new NodeModel();
   const segments = new Map<string, Segment[]>();
   const commands: Record<string, PhaseStats> = {};
   const accepts: Accepts = new Map();
-  const hosts = new Set<string>();
   const serviceByPid = new Map<number, string>();
   let redis: RedisModel | undefined;
   let events = 0;
   let last = 0;
+  let first = 0;
   const onSegment = (s: Segment) => {
     const k = `${s.node}/${s.clientId}`;
     (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
@@ -98,13 +126,12 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     }
   };
   const feed = (ev: CtfEvent) => {
-    events++;
     const t = reader.timeKey(ev);
+    if (events++ === 0) first = t;
     last = t;
     const name = ev.event.cls.name;
     const env = ev.stream.trace.cls.env;
     const host = String(env.get('hostname') ?? 'unknown');
-    hosts.add(host);
     const ctx = ev.streamContext as Record<string, unknown> | undefined;
     const vpid = num(ctx?.vpid ?? env.get('vpid'));
     const p = ev.payload as Record<string, unknown>;
@@ -121,7 +148,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     }
     if ((events & 0xffff) === 0 && progress) {
       const pr = reader.progress();
-      progress(pr.done, pr.total, events);
+      progress(bytesBefore + pr.done, bytesBefore + pr.total, plan.events + events);
     }
   };
   const { reader: history, rebuilt } = openOrBuild(file, { start: 0, analysisVersion: version }, (ss) => {
@@ -145,7 +172,8 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     traces: reader.traces.length,
     discardedEvents: reader.discardedEvents,
     lostPackets: reader.lostPackets,
-    hosts: [...hosts].sort(),
+    hosts: plan.hosts.map((h) => h.host),
+    clocks: clockReport(plan, reader, first),
     redisNodes: [...(redis?.nodes ?? new Map())].map(([name, n]) => ({ name, vpid: n.vpid, ports: [...n.ports].sort((a, b) => a - b) })),
     services: [...services].map(([name, pids]) => ({ name, pids })),
     requests: links.roots.length,
@@ -156,6 +184,19 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     historyFile: file,
     rebuilt,
   };
+}
+
+/** The plan's transforms in the analysis's time base (the reader's origin moved back by its lift). */
+function clockReport(plan: ClockPlan, reader: CtfReader, startNs: number): Clocks {
+  const hosts = plan.hosts.map(({ transform: { slope, offset }, covered, ...h }): HostClockReport => {
+    const offsetNs = offset + reader.lift * (1 - slope);
+    const coveredNs = covered?.map((x) => x + reader.lift) as [number, number] | undefined;
+    const at = coveredNs?.[0] ?? startNs;
+    const local = (at - offsetNs) / slope;
+    const driftBoundPpm = coveredNs && coveredNs[1] > coveredNs[0] ? ((2 * h.accuracyNs!) / (coveredNs[1] - coveredNs[0])) * 1e6 : undefined;
+    return { ...h, slope, offsetNs, coveredNs, clockOffsetNs: local - at, driftPpm: (1 / slope - 1) * 1e6, driftBoundPpm };
+  });
+  return { reference: plan.reference, originNs: String(reader.origin), hosts };
 }
 
 /** Stands in for the state system when the history on disk is current. */

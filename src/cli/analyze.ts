@@ -2,8 +2,9 @@
  * `redtrace analyze TRACE_DIR... [--json]`: builds the models of an
  * experiment (state history beside the trace, reused while the trace and the
  * analysis are unchanged) and prints what a person debugging latency wants
- * first: hosts, Redis nodes, services, requests and commands, the slowest
- * requests with where their time went, and what the tracer lost.
+ * first: hosts and how their clocks were aligned, Redis nodes, services,
+ * requests and commands, the slowest requests with where their time went,
+ * and what the tracer lost.
  */
 import { analyze, type AnalysisResult } from '../analysis/run.js';
 import type { TreeNode } from '../analysis/integration/request-tree.js';
@@ -23,10 +24,26 @@ export function printTree(n: TreeNode, indent: string, last: boolean, out: strin
   n.children.forEach((c, i) => printTree(c, next, i === n.children.length - 1, out));
 }
 
+const signed = (x: number, digits: number) => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(digits)}`;
+
+/** Each host's clock against the reference (listed first): offset at its first message, drift, bound on the error. */
+export function formatClocks(r: AnalysisResult): string {
+  const hosts = r.clocks.hosts;
+  if (hosts.length < 2) return hosts.map((h) => h.host).join(', ');
+  const ordered = [...hosts.filter((h) => h.status === 'reference'), ...hosts.filter((h) => h.status !== 'reference')];
+  return ordered.map((h) => {
+    if (h.status === 'reference') return `${h.host} (reference)`;
+    if (h.status === 'not synchronised') return `${h.host}: not synchronised: ${h.reason}`;
+    const via = h.via.length > 2 ? `, via ${h.via.slice(1, -1).join(', ')}` : '';
+    const dropped = h.dropped ? `, ${h.dropped} left out as inconsistent` : '';
+    return `${h.host}: offset ${signed(h.clockOffsetNs / 1000, 1)} µs, drift ${signed(h.driftPpm, 2)} ppm, ± ${((h.accuracyNs ?? 0) / 1000).toFixed(1)} µs from ${h.pairs} pairs${via}${dropped}`;
+  }).join('; ');
+}
+
 export function formatSummary(r: AnalysisResult): string {
   const out: string[] = [];
   out.push(`${r.events} events in ${r.traces} trace(s); state history ${r.rebuilt ? 'built' : 'reused'}: ${r.historyFile}`);
-  out.push(`hosts: ${r.hosts.join(', ')}${r.hosts.length > 1 ? ' (clocks as recorded: synchronisation across hosts is not applied yet)' : ''}`);
+  out.push(`hosts: ${formatClocks(r)}`);
   out.push(`Redis nodes: ${r.redisNodes.map((n) => `${n.name}${n.ports.length ? ` (ports ${n.ports.join(', ')})` : ''}`).join(', ') || 'none'}`);
   out.push(`services: ${r.services.map((s) => `${s.name} (pid ${s.pids.join(', ')})`).join(', ') || 'none'}`);
   const cmds = Object.values(r.commands).reduce((a, s) => a + s.count, 0);

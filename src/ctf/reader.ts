@@ -2,7 +2,9 @@
  * Opens trace directories and merges all their streams into one
  * time-ordered event sequence: a binary heap keyed by ns from a common
  * origin, ties broken as babeltrace2's muxer does (trace UUID, trace name,
- * stream class id, stream id).
+ * stream class id, stream id). Traces can be given a linear clock
+ * transform (clock synchronisation across hosts): their time keys are then
+ * mapped onto the reference clock before merging.
  */
 import { resolve, relative, sep } from 'node:path';
 import { clockBaseNs, cyclesToNs } from './clock.js';
@@ -20,6 +22,20 @@ interface TraceTime {
   shift: number;
   freq: bigint;
   ghz: boolean;
+  /** Clock transform of the trace's keys: slope 1 means none (the key is shift + ns). */
+  slope: number;
+  add: number;
+}
+
+/** key' = slope·key + offset, keys in ns from the reader's origin before any transform. */
+export interface ClockTransform {
+  slope: number;
+  offset: number;
+}
+
+export interface ReaderOptions {
+  /** The transform of each trace's clock onto a reference clock (none: as recorded). */
+  clockTransform?: (t: Trace) => ClockTransform | undefined;
 }
 
 export class CtfReader {
@@ -27,6 +43,8 @@ export class CtfReader {
   readonly streams: StreamReader[] = [];
   /** ns from origin that time keys are relative to. */
   origin = 0n;
+  /** ns the origin was moved back so that transformed keys stay non-negative. */
+  lift = 0;
   private times = new Map<Trace, TraceTime>();
   private names = new Map<Trace, string>();
   private streamIds = new Map<StreamReader, number>();
@@ -37,9 +55,11 @@ export class CtfReader {
   private pendingLosses: Loss[] = [];
   /** Per stream: losses found when it entered its current packet, not yet handed out. */
   private waiting: (Loss[] | undefined)[] = [];
+  private clockTransform: ReaderOptions['clockTransform'];
 
-  static open(dirs: string[]): CtfReader {
+  static open(dirs: string[], opts: ReaderOptions = {}): CtfReader {
     const r = new CtfReader();
+    r.clockTransform = opts.clockTransform;
     for (const found of findTraces(dirs)) {
       const t = new Trace(found.dir);
       r.traces.push(t);
@@ -78,17 +98,43 @@ export class CtfReader {
       const ghz = freq === 1000000000n;
       const clockNs = clockBaseNs(t.clock);
       const baseNs = clockNs + (ghz ? base : 0n);
-      this.times.set(t, { clockNs, baseNs, shift: 0, freq, ghz });
+      this.times.set(t, { clockNs, baseNs, shift: 0, freq, ghz, slope: 1, add: 0 });
       if (origin === undefined || baseNs < origin) origin = baseNs;
       readers.forEach((s, i) => this.streamIds.set(s, s.instanceId ?? i));
       this.streams.push(...readers);
     }
     this.origin = origin ?? 0n;
     for (const tt of this.times.values()) tt.shift = Number(tt.baseNs - this.origin);
+    if (this.clockTransform) this.applyTransforms(this.clockTransform);
     this.streams.forEach((s, i) => { s.index = i; });
     const rank = this.streams.slice().sort((a, b) => this.compareStreams(a, b));
     rank.forEach((s, i) => { s.rank = i; });
     for (const s of this.streams) this.advance(s);
+  }
+
+  /**
+   * Sets each trace's clock transform. A transform may move times before the
+   * origin; the origin then moves back so that keys stay non-negative.
+   */
+  private applyTransforms(of: (t: Trace) => ClockTransform | undefined): void {
+    let lift = 0;
+    for (const [t, tt] of this.times) {
+      const x = of(t);
+      if (!x || (x.slope === 1 && x.offset === 0)) continue;
+      // slope 1 is the untransformed fast path: a pure shift goes into `shift`
+      if (x.slope === 1) tt.shift += x.offset;
+      else { tt.slope = x.slope; tt.add = x.offset; }
+      // the trace's base comes before all its events, so its key bounds theirs from below
+      lift = Math.max(lift, -(tt.slope * tt.shift + tt.add));
+    }
+    lift = Math.ceil(lift);
+    if (lift <= 0) return;
+    this.lift = lift;
+    this.origin -= BigInt(lift);
+    for (const tt of this.times.values()) {
+      if (tt.slope === 1) tt.shift += lift;
+      else tt.add += lift;
+    }
   }
 
   private compareStreams(a: StreamReader, b: StreamReader): number {
@@ -114,18 +160,21 @@ export class CtfReader {
     return this.streamIds.get(s) ?? 0;
   }
 
-  /** Time of an event in ns from the reader's origin (exact for 1 GHz clocks below 2^53 ns of span). */
+  /**
+   * Time of an event in ns from the reader's origin (exact for 1 GHz clocks
+   * below 2^53 ns of span), clock transform applied (rounded to the ns).
+   */
   timeKey(ev: CtfEvent): number {
     return this.cyclesKey(ev.stream, ev.cycles);
   }
 
   private cyclesKey(s: StreamReader, cycles: number): number {
     const tt = this.times.get(s.trace)!;
-    if (tt.ghz) return tt.shift + cycles;
-    return tt.shift + Number(cyclesToNs(tt.freq, s.base + BigInt(cycles)));
+    const key = tt.ghz ? tt.shift + cycles : tt.shift + Number(cyclesToNs(tt.freq, s.base + BigInt(cycles)));
+    return tt.slope === 1 ? key : Math.round(tt.slope * key + tt.add);
   }
 
-  /** Exact ns from the clock's origin of a cycle value of a stream. */
+  /** Exact ns from the clock's origin of a cycle value of a stream, as recorded (no clock transform). */
   nsFromOrigin(stream: StreamReader, cycles: number): bigint {
     const tt = this.times.get(stream.trace)!;
     if (tt.ghz) return tt.baseNs + BigInt(cycles);
