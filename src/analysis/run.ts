@@ -163,7 +163,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
   }
   reader.close();
-  const links = linkRequests(nm, segments, accepts);
+  const links = linkRequests(nm, segments, accepts, redis);
   const total = (n: TreeNode) => n.end - n.start;
   const services = new Map<string, number[]>();
   for (const [svc, list] of nm.services) services.set(svc, list.map((x) => x.pid));

@@ -32,8 +32,9 @@ export interface ClientSpan {
   end?: number;
   localPort: number;
   remotePort: number;
-  /** Redis: n-th command on the connection; ok; redirect. */
+  /** Redis: n-th command on the connection; its size on the wire; ok; redirect. */
   seq?: number;
+  bytes?: number;
   ok?: boolean;
   redirect?: string;
 }
@@ -91,7 +92,7 @@ export class NodeModel {
         this.clients.set(k(`r${p.command_id}`), {
           key: k(`r${p.command_id}`), kind: 'redis', service: e.service, pid: e.pid, host: e.host, id: Number(p.command_id),
           parent: Number(p.parent_id) ? k(p.parent_id) : undefined, what: String(p.cmd).toUpperCase(), start: e.t,
-          localPort: Number(p.local_port), remotePort: Number(p.remote_port), seq: Number(p.seq),
+          localPort: Number(p.local_port), remotePort: Number(p.remote_port), seq: Number(p.seq), bytes: Number(p.bytes),
         });
         return;
       case 'nodejs:redis_command_reply': {

@@ -12,18 +12,27 @@
  *       Threads/<tid>/Operation     read | command | write | free client | ssl read
  *       Event-loop/Phase            processing events | before sleep | sleeping
  *       Event-loop/Iterations       count of event-loop wake-ups
- *       Bus/<peer>/In bytes         bytes received from a cluster peer, cumulative
- *       Bus/<peer>/Out bytes        bytes sent to a cluster peer, cumulative
+ *       Bus/<peer>/                 peer = cluster node id, or "ip:port" of a replica
+ *         In bytes, Out bytes       cumulative
+ *         Volume/In, Volume/Out     bytes/s over the last whole second (set at each second's end)
+ *         Type                      broadcast | node→node | primary→replica (the latest message's)
+ *         Types/<msg_type>/         In count, In bytes, Out count, Out bytes (cluster bus messages)
  *
- * Every request's phases (read, wait, execution, reply queued, write) are
- * handed out as segments, for latency statistics. Handlers: one per event name.
+ * Every command's phases (read, wait, execution, reply queued, write) are
+ * handed out as segments, and every cluster bus message (sent on one node,
+ * read and processed on the other) is kept, for latency statistics.
+ * Handlers: one per event name. Per-node, per-fd and per-peer records cache
+ * their quarks, so the hot path builds no strings.
  * The light profile (request/reply_written events carry their own phase
  * times) feeds the segments only: its times lie in the past of the event, and
  * a state history is written in time order.
  */
 import type { StateSystemBuilder } from '../../state/index.js';
+import { BusIndex, matchBus, MSG_TYPES, type BusMessage, type RawRecv, type RawSend } from './bus.js';
 
-export const REDIS_MODEL_VERSION = 1;
+export { BusIndex, MSG_TYPES, type BusMessage } from './bus.js';
+
+export const REDIS_MODEL_VERSION = 2;
 
 export interface Segment {
   node: string;
@@ -37,6 +46,13 @@ export interface Segment {
   execEnd: number;
   writeStart?: number;
   writeEnd?: number;
+  /**
+   * Set when the command did not run: Redis answered it before running it
+   * (a MOVED/ASK redirect, an unknown command, wrong arguments...) or queued
+   * it inside MULTI. Its "execution" is then the processing that decided so.
+   * Only the full profile tells a rejected command from one that ran.
+   */
+  outcome?: 'rejected' | 'queued';
 }
 
 export interface RedisEvent {
@@ -49,120 +65,246 @@ export interface RedisEvent {
   p: Record<string, unknown>;
 }
 
-interface Pending {
+/** Messages a node sends to every node it knows (or every node of its shard). */
+const BROADCAST = new Set([3, 4, 5, 10]);
+
+const WINDOW = 1e9;
+
+interface Dir {
+  total: number;
+  window: number;
+  rate: number;
+  active: boolean;
+  totalQ: number;
+  rateQ: number;
+}
+
+interface TypeRec {
+  inCount: number; inBytes: number; outCount: number; outBytes: number;
+  q: number[];
+}
+
+interface PeerRec {
+  path: string[];
+  in: Dir;
+  out: Dir;
+  typeQ: number;
+  types: (TypeRec | undefined)[];
+}
+
+interface FdRec {
+  type: number; state: number; peer: number; req: number;
+  kind: string | null;
+  /** A replica's connection: its traffic is the primary→replica link. */
+  link?: PeerRec;
   readStart?: number;
   readEnd?: number;
+  /** The command being processed (from its first call, or its `request` when it did not run). */
+  cur?: Segment;
+  depth: number;
+  multi: boolean;
   waiting: Segment[];
 }
 
+interface NodeRec {
+  name: string;
+  vpid: number;
+  ports: Set<number>;
+  /** Recorded with the full profile (its light events repeat what the others show). */
+  full: boolean;
+  fds: Map<number, FdRec>;
+  threads: Map<number, number>;
+  phase: number;
+  iterQ: number;
+  iterations: number;
+  peers: Map<string, PeerRec>;
+  /** A cluster_read waiting for the cluster_process_packet that follows it. */
+  reading?: { t: number; bytes: number };
+  sends: RawSend[];
+  recvs: RawRecv[];
+}
+
 export class RedisModel {
-  /** Redis nodes seen, with what is known of them. */
-  readonly nodes = new Map<string, { vpid: number; ports: Set<number> }>();
-  private pending = new Map<string, Pending>();
-  private iterations = new Map<string, number>();
-  private busTotals = new Map<number, number>();
-  /** Nodes recorded with the full profile (their light events repeat what the others show). */
-  private full = new Set<string>();
-  private readonly handlers: Record<string, (e: RedisEvent, node: string) => void>;
+  /** Redis nodes seen, by name, with what is known of them. */
+  readonly nodes = new Map<string, NodeRec>();
+  private byVpid = new Map<number, NodeRec>();
+  private windowEnd = -Infinity;
+  private activeDirs: Dir[] = [];
+  private bus?: { messages: BusMessage[]; index: BusIndex };
+  private readonly handlers: Record<string, (e: RedisEvent, n: NodeRec) => void>;
 
   constructor(private readonly ss: StateSystemBuilder, private readonly onSegment?: (s: Segment) => void) {
-    const conn = (node: string, fd: unknown, leaf: string) => ss.quark(['Redis', node, 'Connections', String(fd), leaf]);
-    const req = (node: string, fd: unknown) => ss.quark(['Redis', node, 'Requests', String(fd), 'State']);
-    const thread = (node: string, tid: number) => ss.quark(['Redis', node, 'Threads', String(tid), 'Operation']);
-    const loop = (node: string, leaf: string) => ss.quark(['Redis', node, 'Event-loop', leaf]);
-    const key = (node: string, fd: unknown) => `${node}/${fd}`;
-    const pend = (node: string, fd: unknown): Pending => {
-      let p = this.pending.get(key(node, fd));
-      if (!p) this.pending.set(key(node, fd), (p = { waiting: [] }));
-      return p;
-    };
-    const bus = (e: RedisEvent, node: string, dir: 'In bytes' | 'Out bytes') => {
-      const q = ss.quark(['Redis', node, 'Bus', String(e.p.peer_node || 'unknown'), dir]);
-      const total = (this.busTotals.get(q) ?? 0) + Number(e.p.bytes ?? e.p.total_len ?? 0);
-      this.busTotals.set(q, total);
-      ss.modify(q, e.t, total);
+    const thread = (n: NodeRec, tid: number): number => {
+      let q = n.threads.get(tid);
+      if (q === undefined) n.threads.set(tid, (q = ss.quark(['Redis', n.name, 'Threads', String(tid), 'Operation'])));
+      return q;
     };
     this.handlers = {
-      'redis:accept_connection': (e, node) => {
-        this.nodes.get(node)?.ports.add(Number(e.p.local_port));
-        ss.modify(conn(node, e.p.fd, 'Type'), e.t, kindName(e.p.kind));
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'registered');
-        ss.modify(conn(node, e.p.fd, 'Peer'), e.t, `${e.p.peer_ip}:${e.p.peer_port}`);
+      'redis:accept_connection': (e, n) => {
+        n.ports.add(Number(e.p.local_port));
+        const f = this.fd(n, e.p.fd);
+        const kind = KINDS[Number(e.p.kind)] ?? String(e.p.kind);
+        const peer = `${e.p.peer_ip}:${e.p.peer_port}`;
+        f.kind = kind;
+        ss.modify(f.type, e.t, kind);
+        ss.modify(f.state, e.t, 'registered');
+        ss.modify(f.peer, e.t, peer);
+        if (kind === 'replica') {
+          f.link = this.peer(n, peer);
+          ss.modify(f.link.typeQ, e.t, 'primary→replica');
+        }
       },
-      'redis:start_read_client_query': (e, node) => {
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'reading');
-        ss.modify(req(node, e.p.fd), e.t, 'READ CLIENT');
-        ss.modify(thread(node, e.vtid), e.t, 'read');
-        pend(node, e.p.fd).readStart = e.t;
+      'redis:start_read_client_query': (e, n) => {
+        n.full = true;
+        const f = this.fd(n, e.p.fd);
+        ss.modify(f.state, e.t, 'reading');
+        ss.modify(f.req, e.t, 'READ CLIENT');
+        ss.modify(thread(n, e.vtid), e.t, 'read');
+        f.readStart = e.t;
       },
-      'redis:end_read_client_query': (e, node) => {
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'registered');
-        ss.modify(thread(node, e.vtid), e.t, null);
-        const p = pend(node, e.p.fd);
-        if (Number(e.p.bytes_read) > 0) p.readEnd = e.t;
-        else ss.modify(req(node, e.p.fd), e.t, null);
+      'redis:end_read_client_query': (e, n) => {
+        const f = this.fd(n, e.p.fd);
+        ss.modify(f.state, e.t, 'registered');
+        ss.modify(thread(n, e.vtid), e.t, null);
+        const bytes = Number(e.p.bytes_read);
+        if (bytes > 0) {
+          f.readEnd = e.t;
+          if (f.link) this.count(f.link.in, bytes, e.t);
+        } else ss.modify(f.req, e.t, null);
       },
-      'redis:call_command_start': (e, node) => {
-        this.full.add(node);
+      'redis:call_command_start': (e, n) => {
         if (Number(e.p.fd) < 0) return; // Lua and internal calls have no connection
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'executing');
-        ss.modify(req(node, e.p.fd), e.t, String(e.p.cmd));
-        ss.modify(thread(node, e.vtid), e.t, 'command');
-        const p = pend(node, e.p.fd);
-        p.waiting.push({ node, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd: String(e.p.cmd), readStart: p.readStart ?? e.t, readEnd: p.readEnd ?? e.t, execStart: e.t, execEnd: e.t });
+        const f = this.fd(n, e.p.fd);
+        // commands run inside EXEC nest in its call: the request is EXEC's
+        if (f.depth++ > 0) return;
+        const cmd = String(e.p.cmd);
+        ss.modify(f.state, e.t, 'executing');
+        ss.modify(f.req, e.t, cmd);
+        ss.modify(thread(n, e.vtid), e.t, 'command');
+        if (cmd === 'multi') f.multi = true;
+        else if (cmd === 'exec' || cmd === 'discard') f.multi = false;
+        f.cur = { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd, readStart: f.readStart ?? e.t, readEnd: f.readEnd ?? e.t, execStart: e.t, execEnd: e.t };
       },
-      'redis:call_command_end': (e, node) => {
+      'redis:call_command_end': (e, n) => {
         if (Number(e.p.fd) < 0) return;
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'registered');
-        ss.modify(req(node, e.p.fd), e.t, 'queued');
-        ss.modify(thread(node, e.vtid), e.t, null);
-        const last = pend(node, e.p.fd).waiting.at(-1);
-        if (last) last.execEnd = e.t;
+        const f = this.fd(n, e.p.fd);
+        if (f.depth === 0 || --f.depth > 0) return;
+        ss.modify(f.state, e.t, 'registered');
+        ss.modify(f.req, e.t, 'queued');
+        ss.modify(thread(n, e.vtid), e.t, null);
+        if (f.cur) f.cur.execEnd = e.t;
       },
-      'redis:write_to_client_start': (e, node) => {
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'writing');
-        ss.modify(req(node, e.p.fd), e.t, 'WRITE TO CLIENT');
-        ss.modify(thread(node, e.vtid), e.t, 'write');
-        for (const s of pend(node, e.p.fd).waiting) s.writeStart ??= e.t;
+      'redis:end_process_command': (e, n) => {
+        const f = this.fd(n, e.p.fd);
+        f.depth = 0;
+        // without `request` events, a command that did not run is known only from here
+        const s = f.cur ?? { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd: '(rejected)', readStart: f.readStart ?? e.t, readEnd: f.readEnd ?? e.t, execStart: e.t, execEnd: e.t, outcome: 'rejected' };
+        f.cur = undefined;
+        if (f.kind !== 'replica') f.waiting.push(s); // a replica's REPLCONF gets no reply
       },
-      'redis:write_to_client_end': (e, node) => {
-        ss.modify(conn(node, e.p.fd, 'State'), e.t, 'registered');
-        ss.modify(req(node, e.p.fd), e.t, null);
-        ss.modify(thread(node, e.vtid), e.t, null);
-        const p = pend(node, e.p.fd);
-        for (const s of p.waiting) this.finish({ ...s, writeEnd: e.t });
-        p.waiting = [];
+      'redis:write_to_client_start': (e, n) => {
+        const f = this.fd(n, e.p.fd);
+        ss.modify(f.state, e.t, 'writing');
+        ss.modify(f.req, e.t, 'WRITE TO CLIENT');
+        ss.modify(thread(n, e.vtid), e.t, 'write');
+        for (const s of f.waiting) s.writeStart ??= e.t;
       },
-      'redis:free_client': (e, node) => {
-        ss.modify(thread(node, e.vtid), e.t, 'free client');
-        for (const leaf of ['Type', 'State', 'Peer']) ss.modify(conn(node, e.p.fd, leaf), e.t, null);
-        ss.modify(req(node, e.p.fd), e.t, null);
-        const p = this.pending.get(key(node, e.p.fd));
-        if (p) for (const s of p.waiting) this.finish(s); // a reply never written
-        this.pending.delete(key(node, e.p.fd));
+      'redis:write_to_client_end': (e, n) => {
+        const f = this.fd(n, e.p.fd);
+        ss.modify(f.state, e.t, 'registered');
+        ss.modify(f.req, e.t, null);
+        ss.modify(thread(n, e.vtid), e.t, null);
+        if (f.link) this.count(f.link.out, Number(e.p.bytes_written), e.t);
+        for (const s of f.waiting) {
+          s.writeEnd = e.t;
+          this.onSegment?.(s);
+        }
+        f.waiting = [];
       },
-      'redis:ssl_read': (e, node) => ss.modify(thread(node, e.vtid), e.t, 'ssl read'),
-      'redis:before_sleep_start': (e, node) => ss.modify(loop(node, 'Phase'), e.t, 'before sleep'),
-      'redis:before_sleep_end': (e, node) => ss.modify(loop(node, 'Phase'), e.t, 'sleeping'),
-      'redis:after_sleep': (e, node) => {
-        ss.modify(loop(node, 'Phase'), e.t, 'processing events');
-        const n = (this.iterations.get(node) ?? 0) + 1;
-        this.iterations.set(node, n);
-        ss.modify(loop(node, 'Iterations'), e.t, n);
+      'redis:free_client': (e, n) => {
+        ss.modify(thread(n, e.vtid), e.t, 'free client');
+        const f = n.fds.get(Number(e.p.fd));
+        if (!f) return;
+        ss.modify(f.type, e.t, null);
+        ss.modify(f.state, e.t, null);
+        ss.modify(f.peer, e.t, null);
+        ss.modify(f.req, e.t, null);
+        for (const s of f.waiting) this.onSegment?.(s); // a reply never written
+        // the fd is reused by the next connection: its quarks stay, its state goes
+        f.kind = null;
+        f.link = undefined;
+        f.readStart = f.readEnd = f.cur = undefined;
+        f.depth = 0;
+        f.multi = false;
+        f.waiting = [];
       },
-      'redis:cluster_send': (e, node) => bus(e, node, 'Out bytes'),
-      'redis:cluster_read': (e, node) => bus(e, node, 'In bytes'),
-      // light profile: the phases travel in the events
-      'redis:request': (e, node) => {
-        if (this.full.has(node)) return; // the full profile's events tell the same, in more detail
-        const s: Segment = { node, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd: String(e.p.cmd), readStart: ns(e, e.p.read_start_ns), readEnd: ns(e, e.p.read_end_ns), execStart: ns(e, e.p.exec_start_ns), execEnd: ns(e, e.p.exec_end_ns) };
-        pend(node, e.p.fd).waiting.push(s);
+      'redis:ssl_read': (e, n) => ss.modify(thread(n, e.vtid), e.t, 'ssl read'),
+      'redis:before_sleep_start': (e, n) => ss.modify(n.phase, e.t, 'before sleep'),
+      'redis:before_sleep_end': (e, n) => ss.modify(n.phase, e.t, 'sleeping'),
+      'redis:after_sleep': (e, n) => {
+        ss.modify(n.phase, e.t, 'processing events');
+        ss.modify(n.iterQ, e.t, ++n.iterations);
       },
-      'redis:reply_written': (e, node) => {
-        if (this.full.has(node)) return;
-        const p = pend(node, e.p.fd);
-        for (const s of p.waiting) this.finish({ ...s, writeStart: ns(e, e.p.write_start_ns), writeEnd: ns(e, e.p.write_end_ns) });
-        p.waiting = [];
+      'redis:cluster_send': (e, n) => {
+        const id = String(e.p.peer_node || 'unknown');
+        const type = Number(e.p.msg_type);
+        const bytes = Number(e.p.bytes);
+        const peer = this.peer(n, id);
+        this.count(peer.out, bytes, e.t);
+        const tr = this.type(peer, type);
+        ss.modify(tr.q[2], e.t, ++tr.outCount);
+        ss.modify(tr.q[3], e.t, (tr.outBytes += bytes));
+        ss.modify(peer.typeQ, e.t, BROADCAST.has(type) ? 'broadcast' : 'node→node');
+        n.sends.push({ t: e.t, peer: id, type, bytes });
+        this.bus = undefined;
+      },
+      'redis:cluster_read': (e, n) => {
+        const bytes = Number(e.p.bytes);
+        this.count(this.peer(n, String(e.p.peer_node || 'unknown')).in, bytes, e.t);
+        n.reading = { t: e.t, bytes };
+      },
+      // fires right after cluster_read, in the same thread: the message's type is known here
+      'redis:cluster_process_packet': (e, n) => {
+        const id = String(e.p.sender || 'unknown');
+        const type = Number(e.p.msg_type);
+        const bytes = Number(e.p.total_len);
+        const peer = this.peer(n, id);
+        const tr = this.type(peer, type);
+        ss.modify(tr.q[0], e.t, ++tr.inCount);
+        ss.modify(tr.q[1], e.t, (tr.inBytes += bytes));
+        ss.modify(peer.typeQ, e.t, BROADCAST.has(type) ? 'broadcast' : 'node→node');
+        n.recvs.push({ read: n.reading?.t ?? e.t, process: e.t, sender: id, type, bytes });
+        n.reading = undefined;
+        this.bus = undefined;
+      },
+      'redis:request': (e, n) => {
+        const f = this.fd(n, e.p.fd);
+        const cmd = String(e.p.cmd);
+        if (n.full) {
+          // the full profile's events tell the same in more detail, except for a command that did not run
+          if (!f.cur) {
+            f.cur = { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd, readStart: f.readStart ?? e.t, readEnd: f.readEnd ?? e.t, execStart: ns(e, e.p.exec_start_ns), execEnd: ns(e, e.p.exec_end_ns), outcome: f.multi && cmd !== 'exec' && cmd !== 'discard' ? 'queued' : 'rejected' };
+            ss.modify(f.req, e.t, 'queued');
+          }
+          return;
+        }
+        // light profile: the phases travel in the event
+        const s: Segment = { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd, readStart: ns(e, e.p.read_start_ns), readEnd: ns(e, e.p.read_end_ns), execStart: ns(e, e.p.exec_start_ns), execEnd: ns(e, e.p.exec_end_ns) };
+        if (f.multi && cmd !== 'exec' && cmd !== 'discard') s.outcome = 'queued';
+        if (cmd === 'multi') f.multi = true;
+        else if (cmd === 'exec' || cmd === 'discard') f.multi = false;
+        if (f.kind !== 'replica') f.waiting.push(s);
+      },
+      'redis:reply_written': (e, n) => {
+        if (n.full) return;
+        const f = this.fd(n, e.p.fd);
+        if (f.link) this.count(f.link.out, Number(e.p.bytes), e.t);
+        for (const s of f.waiting) {
+          s.writeStart = ns(e, e.p.write_start_ns);
+          s.writeEnd = ns(e, e.p.write_end_ns);
+          this.onSegment?.(s);
+        }
+        f.waiting = [];
       },
     };
   }
@@ -171,13 +313,106 @@ export class RedisModel {
   handle(e: RedisEvent): void {
     const h = this.handlers[e.name];
     if (!h) return;
-    const node = `redis-${e.vpid}`;
-    if (!this.nodes.has(node)) this.nodes.set(node, { vpid: e.vpid, ports: new Set() });
-    h(e, node);
+    let n = this.byVpid.get(e.vpid);
+    if (!n) {
+      const name = `redis-${e.vpid}`;
+      n = {
+        name, vpid: e.vpid, ports: new Set(), full: false, fds: new Map(), threads: new Map(), peers: new Map(), sends: [], recvs: [], iterations: 0,
+        phase: this.ss.quark(['Redis', name, 'Event-loop', 'Phase']), iterQ: this.ss.quark(['Redis', name, 'Event-loop', 'Iterations']),
+      };
+      this.byVpid.set(e.vpid, n);
+      this.nodes.set(name, n);
+    }
+    if (e.t >= this.windowEnd) this.rollWindows(e.t);
+    h(e, n);
   }
 
-  private finish(s: Segment): void {
-    this.onSegment?.(s);
+  /**
+   * Every cluster bus message seen leaving one traced node and arriving at
+   * another, in send order. Computed once the events are in (node ids are
+   * learnt from the whole trace).
+   */
+  busMessages(): BusMessage[] {
+    return this.busIndexed().messages;
+  }
+
+  /** Bus messages sent by `node` between `start` and `end` (inclusive), of the given types (all when omitted). */
+  busSentDuring(node: string, start: number, end: number, types?: readonly string[]): BusMessage[] {
+    return this.busIndexed().index.sentDuring(node, start, end, types);
+  }
+
+  private busIndexed(): { messages: BusMessage[]; index: BusIndex } {
+    if (!this.bus) {
+      const messages = matchBus([...this.nodes.values()].map((n) => ({ name: n.name, sends: n.sends, recvs: n.recvs })));
+      this.bus = { messages, index: new BusIndex(messages) };
+    }
+    return this.bus;
+  }
+
+  private fd(n: NodeRec, fdValue: unknown): FdRec {
+    const fd = Number(fdValue);
+    let f = n.fds.get(fd);
+    if (!f) {
+      const base = ['Redis', n.name, 'Connections', String(fd)];
+      f = {
+        type: this.ss.quark([...base, 'Type']), state: this.ss.quark([...base, 'State']), peer: this.ss.quark([...base, 'Peer']),
+        req: this.ss.quark(['Redis', n.name, 'Requests', String(fd), 'State']),
+        kind: null, depth: 0, multi: false, waiting: [],
+      };
+      n.fds.set(fd, f);
+    }
+    return f;
+  }
+
+  private peer(n: NodeRec, id: string): PeerRec {
+    let p = n.peers.get(id);
+    if (!p) {
+      const path = ['Redis', n.name, 'Bus', id];
+      const dir = (d: 'In' | 'Out'): Dir => ({ total: 0, window: 0, rate: 0, active: false, totalQ: this.ss.quark([...path, `${d} bytes`]), rateQ: this.ss.quark([...path, 'Volume', d]) });
+      p = { path, in: dir('In'), out: dir('Out'), typeQ: this.ss.quark([...path, 'Type']), types: [] };
+      n.peers.set(id, p);
+    }
+    return p;
+  }
+
+  private type(p: PeerRec, type: number): TypeRec {
+    let r = p.types[type];
+    if (!r) {
+      const path = [...p.path, 'Types', MSG_TYPES[type] ?? String(type)];
+      r = { inCount: 0, inBytes: 0, outCount: 0, outBytes: 0, q: ['In count', 'In bytes', 'Out count', 'Out bytes'].map((l) => this.ss.quark([...path, l])) };
+      p.types[type] = r;
+    }
+    return r;
+  }
+
+  private count(d: Dir, bytes: number, t: number): void {
+    if (!(bytes > 0)) return;
+    d.total += bytes;
+    this.ss.modify(d.totalQ, t, d.total);
+    d.window += bytes;
+    if (!d.active) {
+      d.active = true;
+      this.activeDirs.push(d);
+    }
+  }
+
+  /**
+   * A second ended (the first event at or past its end is being handled, so
+   * nothing later has been written yet): every link that carried bytes gets
+   * that second's volume as its rate, and 0 after a silent second.
+   */
+  private rollWindows(t: number): void {
+    const b = this.windowEnd;
+    if (this.activeDirs.length > 0) {
+      for (const d of this.activeDirs) {
+        this.ss.modify(d.rateQ, b, d.window * (1e9 / WINDOW));
+        d.rate = d.window;
+        d.window = 0;
+      }
+      if (t >= b + WINDOW) for (const d of this.activeDirs) if (d.rate > 0) this.ss.modify(d.rateQ, b + WINDOW, (d.rate = 0));
+      this.activeDirs = this.activeDirs.filter((d) => (d.active = d.rate > 0));
+    }
+    this.windowEnd = (Math.floor(t / WINDOW) + 1) * WINDOW;
   }
 }
 
@@ -187,7 +422,3 @@ function ns(e: RedisEvent, mono: unknown): number {
 }
 
 const KINDS = ['client', 'cluster_link', 'replica', 'unix', 'tls'];
-
-function kindName(k: unknown): string {
-  return KINDS[Number(k)] ?? String(k);
-}
