@@ -22,8 +22,17 @@ function fdOf(s: Socket | null | undefined): number {
   return typeof h?.fd === 'number' ? h.fd : -1;
 }
 
+/** A connection's addresses and fd, read once per socket (kept-alive sockets carry many requests). */
+const connCache = new WeakMap<Socket, (string | number)[]>();
+
 export function connFields(s: Socket | null | undefined): (string | number)[] {
-  return [s?.localAddress ?? '', s?.localPort ?? 0, s?.remoteAddress ?? '', s?.remotePort ?? 0, fdOf(s)];
+  if (!s) return ['', 0, '', 0, -1];
+  let f = connCache.get(s);
+  if (!f) {
+    f = [s.localAddress ?? '', s.localPort ?? 0, s.remoteAddress ?? '', s.remotePort ?? 0, fdOf(s)];
+    if (f[1]) connCache.set(s, f); // not before the socket is connected
+  }
+  return f;
 }
 
 /**
@@ -106,35 +115,33 @@ function originOf(origin: string): [string, number] {
 
 /** fetch(): undici publishes its own channels. */
 function startUndici(): void {
-  const pending = new WeakMap<object, { id: number; parent: number; method: string; origin: string; path: string; socket?: Socket; sent: boolean }>();
+  interface Call { id: number; parent: number; method: string; origin: string; path: string; socket?: Socket; sent: boolean; status: number }
+  const calls = new WeakMap<object, Call>();
   subscribe('undici:request:create', guarded((m: unknown) => {
     const { request } = m as { request: { origin: string; method: string; path: string } };
-    pending.set(request, { id: newId(), parent: currentRequest(), method: request.method, origin: String(request.origin), path: pathOf(request.path), sent: false });
+    calls.set(request, { id: newId(), parent: currentRequest(), method: request.method, origin: String(request.origin), path: pathOf(request.path), sent: false, status: 0 });
   }));
   subscribe('undici:client:sendHeaders', guarded((m: unknown) => {
     const { request, socket } = m as { request: object; socket: Socket };
-    const p = pending.get(request);
-    if (!p || p.sent) return;
-    p.socket = socket;
-    p.sent = true;
-    const [host, port] = originOf(p.origin);
-    emit('http_client_request', [p.id, p.parent, p.method, host, port, p.path]);
+    const c = calls.get(request);
+    if (!c || c.sent) return;
+    c.socket = socket;
+    c.sent = true;
+    const [host, port] = originOf(c.origin);
+    emit('http_client_request', [c.id, c.parent, c.method, host, port, c.path]);
   }));
   // the response is complete when its trailers (the end of the body) arrive
-  const status = new WeakMap<object, number>();
   subscribe('undici:request:headers', guarded((m: unknown) => {
     const { request, response } = m as { request: object; response: { statusCode: number } };
-    status.set(request, response.statusCode);
+    const c = calls.get(request);
+    if (c) c.status = response.statusCode;
   }));
-  const done = (request: object, code: number) => {
-    const p = pending.get(request);
-    if (!p) return;
-    emit('http_client_response', [p.id, code, 0, ...connFields(p.socket)]);
-    pending.delete(request);
+  const done = (request: object, failed: boolean) => {
+    const c = calls.get(request);
+    if (!c) return;
+    emit('http_client_response', [c.id, failed ? 0 : c.status, 0, ...connFields(c.socket)]);
+    calls.delete(request);
   };
-  subscribe('undici:request:trailers', guarded((m: unknown) => {
-    const { request } = m as { request: object };
-    done(request, status.get(request) ?? 0);
-  }));
-  subscribe('undici:request:error', guarded((m: unknown) => done((m as { request: object }).request, 0)));
+  subscribe('undici:request:trailers', guarded((m: unknown) => done((m as { request: object }).request, false)));
+  subscribe('undici:request:error', guarded((m: unknown) => done((m as { request: object }).request, true)));
 }

@@ -33,18 +33,9 @@ class RedisConnection {
   private seq = 0;
   private subscribed = false;
   private dead = false;
-  private fields: (string | number)[] | undefined;
   private readonly resp = new RespScanner();
 
   constructor(private readonly socket: Socket) {}
-
-  /** The connection's addresses and fd, read once it is connected (they do not change after). */
-  private conn(): (string | number)[] {
-    if (this.fields) return this.fields;
-    const f = connFields(this.socket);
-    if (f[1]) this.fields = f;
-    return f;
-  }
 
   written(chunk: Buffer): void {
     if (this.dead) return;
@@ -61,7 +52,7 @@ class RedisConnection {
       const sub = SUBSCRIBE_CMDS.has(cmd);
       if (sub) this.subscribed = true;
       this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
-      const c = this.conn();
+      const c = connFields(this.socket);
       emit('redis_command_send', [id, parent, cmd, argc, r.end - off, pos++, seq, c[0], c[1], c[2], c[3], c[4]]);
       off = r.end;
     }
@@ -82,7 +73,7 @@ class RedisConnection {
         // RESP3 confirms (un)subscriptions with pushes: those answer the pending SUBSCRIBE
         const confirms = r.type === 0x3e && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
         if (!confirms && (r.type === 0x3e || (this.subscribed && PUSH_KINDS.has(kind)))) {
-          const c = this.conn();
+          const c = connFields(this.socket);
           emit('redis_push', [kind, r.second ?? '', bytes, c[1], c[4]]);
           continue;
         }
@@ -93,7 +84,7 @@ class RedisConnection {
       if (--head.replies > 0) continue;
       this.queue.shift();
       const redirect = r.error === 'MOVED' || r.error === 'ASK' ? r.error : '';
-      const c = this.conn();
+      const c = connFields(this.socket);
       emit('redis_command_reply', [head.id, r.type === 0x2d ? 0 : 1, redirect, head.bytes, head.seq, c[1], c[4]]);
     }
     this.in = this.rest(b, off);
@@ -163,15 +154,11 @@ export function startRedis(ports: Set<number>): void {
       // eslint-disable-next-line prefer-rest-params
       return emitFn.apply(this, arguments as unknown as unknown[]);
     } as Socket['emit'];
-    // not Redis (HTTP and the like): give the socket its own methods back, so it costs nothing more
-    const ownEmit = Object.hasOwn(socket, 'emit');
+    // not Redis (HTTP and the like): give the socket its own methods back, so it costs nothing more.
+    // Assigned, not deleted: deleting properties would turn the socket into a slow dictionary object.
     const unwrap = (): void => {
-      const own = socket as unknown as Record<string, unknown>;
-      if (own.write === wrappedWrite) delete own.write;
-      if (own.emit === wrappedEmit) {
-        if (ownEmit) own.emit = emitFn;
-        else delete own.emit;
-      }
+      if (socket.write === wrappedWrite) socket.write = write as Socket['write'];
+      if (socket.emit === wrappedEmit) socket.emit = emitFn as Socket['emit'];
     };
     socket.write = wrappedWrite;
     socket.emit = wrappedEmit;

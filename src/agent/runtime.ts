@@ -12,7 +12,7 @@ const GC_KINDS: Record<number, string> = {
 export function startRuntime(intervalMs: number): () => void {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
-  const report = guarded(() => {
+  const report = guarded((_: unknown) => {
     if (h.count > 0) emit('event_loop_delay', [intervalMs * 1e6, h.percentile(50), h.percentile(99), h.max, h.mean]);
     h.reset();
   });
@@ -26,7 +26,7 @@ export function startRuntime(intervalMs: number): () => void {
   }));
   obs.observe({ entryTypes: ['gc'] });
   return () => {
-    report();
+    report(undefined);
     clearInterval(timer);
     h.disable();
     obs.disconnect();

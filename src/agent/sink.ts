@@ -39,12 +39,12 @@ export function emit(name: string, values: readonly (string | number)[]): void {
   }
 }
 
-/** Runs an observer callback so that nothing it does can reach the application. */
-export function guarded<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
-  return (...a: A) => {
+/** Runs an observer callback (one argument: a channel message) so that nothing it does can reach the application. */
+export function guarded<M>(fn: (m: M) => void): (m: M) => void {
+  return (m: M) => {
     if (!sink) return;
     try {
-      fn(...a);
+      fn(m);
     } catch (e) {
       disable(e);
     }
