@@ -4,24 +4,35 @@
  * segments; then the links between them, into request trees.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CtfReader, type CtfEvent } from '../ctf/index.js';
-import { openOrBuild } from '../state/index.js';
+import { CtfReader, findTraces, type CtfEvent } from '../ctf/index.js';
+import { HistoryReader, openOrBuild } from '../state/index.js';
 import { cacheDir } from '../record/cache.js';
 import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.js';
-import { RedisModel, REDIS_MODEL_VERSION, type Segment } from './redis/model.js';
+import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
 import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
 
 export const ANALYSIS_VERSION = REDIS_MODEL_VERSION;
 /** Bumped when the clock alignment changes the times the analysis writes. */
 const SYNC_VERSION = 1;
+/** Bumped when the saved result's shape changes. */
+const RESULT_VERSION = 2;
 
 export interface PhaseStats {
   count: number;
   read: number; wait: number; exec: number; queued: number; write: number;
+  /** Commands whose reply was written: the count behind `queued` and `write`. */
+  written: number;
   maxTotal: number;
+}
+
+/** Cluster bus messages seen leaving one traced node and reaching another (send → processing started). */
+export interface BusStats {
+  messages: number;
+  byType: Record<string, { count: number; bytes: number; meanNs: number; maxNs: number }>;
+  byLink: { from: string; to: string; count: number; bytes: number }[];
 }
 
 /** A host's clock as the analysis applied it. */
@@ -56,6 +67,7 @@ export interface AnalysisResult {
   services: { name: string; pids: number[] }[];
   requests: number;
   commands: Record<string, PhaseStats>;
+  bus: BusStats;
   links: { httpLinked: number; httpUnmatched: number; redisLinked: number; redisUnmatched: number };
   slowest: TreeNode[];
   roots: TreeNode[];
@@ -80,15 +92,65 @@ export function historyPath(dirs: string[]): string {
   }
 }
 
-/** Identity of the traces' content (paths, sizes, times) and the analysis version, stored as the history's version. */
-function fingerprint(reader: CtfReader): number {
+/** Identity of the traces' content (every file's path, size and time) and the analysis version, stored as the history's version. */
+function fingerprint(dirs: string[]): number {
   const h = createHash('sha256');
-  h.update(`${ANALYSIS_VERSION}/sync${SYNC_VERSION}`);
-  for (const s of reader.streams) {
-    const st = statSync(s.file);
-    h.update(`${s.file}:${st.size}:${st.mtimeMs}\n`);
+  h.update(`${ANALYSIS_VERSION}/sync${SYNC_VERSION}/result${RESULT_VERSION}`);
+  for (const { dir } of findTraces(dirs)) {
+    for (const f of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort()) {
+      const st = statSync(join(dir, f));
+      h.update(`${join(dir, f)}:${st.size}:${st.mtimeMs}\n`);
+    }
   }
   return h.digest().readUInt32LE(0) & 0x7fffffff;
+}
+
+/**
+ * The result beside the history, under the same version: when both are
+ * current, `analyze` answers without reading the events again.
+ */
+function loadResult(file: string, version: number): AnalysisResult | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { version: number; result: AnalysisResult };
+    return saved.version === version ? { ...saved.result, rebuilt: false } : undefined;
+  } catch {
+    return undefined; // missing or unreadable: analyse again
+  }
+}
+
+function saveResult(file: string, version: number, result: AnalysisResult): void {
+  try {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ version, result }));
+    renameSync(`${file}.tmp`, file); // whole or absent, never half written
+  } catch {
+    // a cache that cannot be written only costs time next run
+  }
+}
+
+function historyCurrent(file: string, version: number): boolean {
+  try {
+    new HistoryReader(file, { analysisVersion: version }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function busStats(messages: BusMessage[]): BusStats {
+  const byType: BusStats['byType'] = {};
+  const links = new Map<string, { from: string; to: string; count: number; bytes: number }>();
+  for (const m of messages) {
+    const t = (byType[m.type] ??= { count: 0, bytes: 0, meanNs: 0, maxNs: 0 });
+    const latency = m.process - m.send;
+    t.meanNs += (latency - t.meanNs) / ++t.count;
+    t.bytes += m.bytes;
+    t.maxNs = Math.max(t.maxNs, latency);
+    const k = `${m.from}>${m.to}`;
+    const l = links.get(k) ?? links.set(k, { from: m.from, to: m.to, count: 0, bytes: 0 }).get(k)!;
+    l.count++;
+    l.bytes += m.bytes;
+  }
+  return { messages: messages.length, byType, byLink: [...links.values()].sort((a, b) => b.bytes - a.bytes) };
 }
 
 function num(v: unknown): number {
@@ -96,12 +158,16 @@ function num(v: unknown): number {
 }
 
 export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void): AnalysisResult {
+  const file = historyPath(dirs);
+  const version = fingerprint(dirs);
+  const resultFile = file.replace(/\.ht$/, '.result.json');
+  const saved = loadResult(resultFile, version);
+  if (saved && historyCurrent(file, version)) return { ...saved, historyFile: file };
   // several hosts: a first pass finds the messages between them and each host's clock transform
   const plan = planClocks(dirs, progress && ((d, t, n) => progress(d, 2 * t, n)));
+  const multiHost = plan.hosts.length > 1;
   const reader = CtfReader.open(dirs, { clockTransform: plan.transformOf });
   const bytesBefore = plan.events > 0 ? reader.progress().total : 0;
-  const file = historyPath(dirs);
-  const version = fingerprint(reader);
   const nm = new NodeModel();
   const segments = new Map<string, Segment[]>();
   const commands: Record<string, PhaseStats> = {};
@@ -114,12 +180,13 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
   const onSegment = (s: Segment) => {
     const k = `${s.node}/${s.clientId}`;
     (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
-    const st = (commands[s.cmd] ??= { count: 0, read: 0, wait: 0, exec: 0, queued: 0, write: 0, maxTotal: 0 });
+    const st = (commands[s.cmd] ??= { count: 0, read: 0, wait: 0, exec: 0, queued: 0, write: 0, written: 0, maxTotal: 0 });
     st.count++;
     st.read += s.readEnd - s.readStart;
     st.wait += s.execStart - s.readEnd;
     st.exec += s.execEnd - s.execStart;
     if (s.writeStart !== undefined && s.writeEnd !== undefined) {
+      st.written++;
       st.queued += s.writeStart - s.execEnd;
       st.write += s.writeEnd - s.writeStart;
       st.maxTotal = Math.max(st.maxTotal, s.writeEnd - s.readStart);
@@ -136,10 +203,11 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     const vpid = num(ctx?.vpid ?? env.get('vpid'));
     const p = ev.payload as Record<string, unknown>;
     if (name.startsWith('redis:')) {
-      redis!.handle({ name, t, mono: Number(ev.stream.base) + ev.cycles, vpid, vtid: num(ctx?.vtid ?? vpid), p });
+      redis!.handle({ name, t, mono: Number(ev.stream.base) + ev.cycles, vpid, vtid: num(ctx?.vtid ?? vpid), p, host: multiHost ? host : undefined });
       if (name === 'redis:accept_connection') {
         const port = num(p.peer_port);
-        accepts.set(port, [...(accepts.get(port) ?? []), { node: `redis-${vpid}`, clientId: num(p.client_id) }]);
+        const node = multiHost ? `redis-${vpid}@${host}` : `redis-${vpid}`;
+        accepts.set(port, [...(accepts.get(port) ?? []), { node, clientId: num(p.client_id) }]);
       }
     } else if (name.startsWith('nodejs:')) {
       if (name === 'nodejs:process_start') serviceByPid.set(vpid, String(p.service));
@@ -167,7 +235,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
   const total = (n: TreeNode) => n.end - n.start;
   const services = new Map<string, number[]>();
   for (const [svc, list] of nm.services) services.set(svc, list.map((x) => x.pid));
-  return {
+  const result: AnalysisResult = {
     events,
     traces: reader.traces.length,
     discardedEvents: reader.discardedEvents,
@@ -178,12 +246,15 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     services: [...services].map(([name, pids]) => ({ name, pids })),
     requests: links.roots.length,
     commands,
+    bus: busStats(redis?.busMessages() ?? []),
     links: { httpLinked: links.httpLinked, httpUnmatched: links.httpUnmatched, redisLinked: links.redisLinked, redisUnmatched: links.redisUnmatched },
     slowest: [...links.roots].sort((a, b) => total(b) - total(a)).slice(0, 10),
     roots: links.roots,
     historyFile: file,
     rebuilt,
   };
+  saveResult(resultFile, version, result);
+  return result;
 }
 
 /** The plan's transforms in the analysis's time base (the reader's origin moved back by its lift). */

@@ -14,12 +14,17 @@ import { UsageError } from './usage.js';
 export const ANALYZE_USAGE = 'redtrace analyze TRACE_DIR... [--json]';
 
 const us = (ns: number) => `${(ns / 1000).toFixed(1)} µs`;
+const kib = (b: number) => (b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 const ms = (ns: number) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : us(ns));
 
 export function printTree(n: TreeNode, indent: string, last: boolean, out: string[], root = false): void {
   const dur = ms(n.end - n.start);
   const head = root ? '' : `${indent}${last ? '└─ ' : '├─ '}`;
-  out.push(`${head}${n.label}  ${dur}  [${n.where}]`);
+  // a Redis command's phases fit on its own line, unless a phase has children (a PUBLISH's bus hops)
+  const phases = n.children.length > 0 && n.children.every((c) => c.kind === 'phase' && c.children.length === 0);
+  const tail = phases ? ` → ${n.children[0].where}: ${n.children.map((c) => `${c.label} ${ms(c.end - c.start)}`).join(', ')}` : '';
+  out.push(`${head}${n.label}  ${dur}  [${n.where}]${tail}`);
+  if (phases) return;
   const next = root ? indent : `${indent}${last ? '   ' : '│  '}`;
   n.children.forEach((c, i) => printTree(c, next, i === n.children.length - 1, out));
 }
@@ -51,10 +56,18 @@ export function formatSummary(r: AnalysisResult): string {
   const rows = Object.entries(r.commands).sort((a, b) => b[1].count - a[1].count).slice(0, 15);
   if (rows.length) {
     out.push('Redis commands (mean per phase): read / wait / execute / reply queued / write, worst total');
+    const width = Math.max(...rows.map(([cmd]) => cmd.length));
     for (const [cmd, s] of rows) {
       const m = (x: number) => us(x / s.count);
-      out.push(`  ${cmd.padEnd(12)} ${String(s.count).padStart(8)}  ${m(s.read)} / ${m(s.wait)} / ${m(s.exec)} / ${m(s.queued)} / ${m(s.write)}, ${ms(s.maxTotal)}`);
+      const w = (x: number) => (s.written ? us(x / s.written) : '-');
+      out.push(`  ${cmd.padEnd(width)} ${String(s.count).padStart(8)}  ${m(s.read)} / ${m(s.wait)} / ${m(s.exec)} / ${w(s.queued)} / ${w(s.write)}, ${s.written ? ms(s.maxTotal) : 'no reply'}`);
     }
+  }
+  if (r.bus.messages > 0) {
+    const types = Object.entries(r.bus.byType).sort((a, b) => b[1].count - a[1].count);
+    out.push(`cluster bus: ${r.bus.messages} messages between traced nodes; send → processing, mean / worst:`);
+    out.push(`  ${types.map(([t, s]) => `${t} ${s.count} (${us(s.meanNs)} / ${ms(s.maxNs)})`).join(', ')}`);
+    out.push(`  busiest links: ${r.bus.byLink.slice(0, 6).map((l) => `${l.from} → ${l.to} ${l.count} msgs, ${kib(l.bytes)}`).join('; ')}`);
   }
   if (r.slowest.length) {
     out.push(`slowest requests (${Math.min(10, r.slowest.length)}):`);

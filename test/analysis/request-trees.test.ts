@@ -101,6 +101,29 @@ describe('analysis of a recorded gateway → service → Redis system', () => {
     assert.match(text, /services: .*gateway.*service|services: .*service.*gateway/);
     assert.match(text, /slowest requests/);
     assert.match(text, /discarded events: 0/);
+  });
+
+  test('a current history and result answer without reading the trace; a changed trace is analysed again', () => {
+    // compared as saved: JSON has no undefined fields
+    const same = (x: AnalysisResult) => JSON.parse(JSON.stringify({ ...x, rebuilt: true }));
+    const again = analyze([dir]);
+    assert.equal(again.rebuilt, false);
+    assert.deepEqual(same(again), same(r));
+    // without the saved result, the history is reused and the events read again: same answer
+    const saved = fs.readdirSync(path.dirname(r.historyFile)).filter((f) => f.endsWith('.result.json'));
+    assert.equal(saved.length, 1);
+    fs.rmSync(path.join(path.dirname(r.historyFile), saved[0]));
+    const reread = analyze([dir]);
+    assert.equal(reread.rebuilt, false);
+    assert.deepEqual(same(reread), same(r));
+    // a stream file that changes (here: only its time) makes both stale
+    const stream = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).find((e) => e.isFile() && /_\d+$/.test(e.name))!;
+    const file = path.join(stream.parentPath ?? (stream as unknown as { path: string }).path, stream.name);
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(file, later, later);
+    const rebuilt = analyze([dir]);
+    assert.equal(rebuilt.rebuilt, true);
+    assert.equal(rebuilt.events, r.events);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 });

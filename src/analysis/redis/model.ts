@@ -32,7 +32,7 @@ import { BusIndex, matchBus, MSG_TYPES, type BusMessage, type RawRecv, type RawS
 
 export { BusIndex, MSG_TYPES, type BusMessage } from './bus.js';
 
-export const REDIS_MODEL_VERSION = 2;
+export const REDIS_MODEL_VERSION = 3;
 
 export interface Segment {
   node: string;
@@ -51,8 +51,10 @@ export interface Segment {
    * (a MOVED/ASK redirect, an unknown command, wrong arguments...) or queued
    * it inside MULTI. Its "execution" is then the processing that decided so.
    * Only the full profile tells a rejected command from one that ran.
+   * `unreplied`: the connection gets no replies (a replica's link to its
+   * primary, CLIENT REPLY OFF): the segment has no write phases.
    */
-  outcome?: 'rejected' | 'queued';
+  outcome?: 'rejected' | 'queued' | 'unreplied';
 }
 
 export interface RedisEvent {
@@ -63,6 +65,8 @@ export interface RedisEvent {
   vpid: number;
   vtid: number;
   p: Record<string, unknown>;
+  /** With several hosts, the node's host: pids repeat across hosts (containers), so it names the node too. */
+  host?: string;
 }
 
 /** Messages a node sends to every node it knows (or every node of its shard). */
@@ -104,6 +108,8 @@ interface FdRec {
   depth: number;
   multi: boolean;
   waiting: Segment[];
+  /** The command being run added a reply to the write queue. */
+  replied: boolean;
 }
 
 interface NodeRec {
@@ -184,6 +190,10 @@ export class RedisModel {
         if (cmd === 'multi') f.multi = true;
         else if (cmd === 'exec' || cmd === 'discard') f.multi = false;
         f.cur = { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd, readStart: f.readStart ?? e.t, readEnd: f.readEnd ?? e.t, execStart: e.t, execEnd: e.t };
+        f.replied = false;
+      },
+      'redis:insert_client_write_queue': (e, n) => {
+        if (Number(e.p.fd) >= 0) this.fd(n, e.p.fd).replied = true;
       },
       'redis:call_command_end': (e, n) => {
         if (Number(e.p.fd) < 0) return;
@@ -200,7 +210,11 @@ export class RedisModel {
         // without `request` events, a command that did not run is known only from here
         const s = f.cur ?? { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd: '(rejected)', readStart: f.readStart ?? e.t, readEnd: f.readEnd ?? e.t, execStart: e.t, execEnd: e.t, outcome: 'rejected' };
         f.cur = undefined;
-        if (f.kind !== 'replica') f.waiting.push(s); // a replica's REPLCONF gets no reply
+        if (f.kind === null && !f.replied && s.outcome === undefined) {
+          // a connection this node opened (to its primary) is sent commands and no replies
+          s.outcome = 'unreplied';
+          this.onSegment?.(s);
+        } else if (f.kind !== 'replica') f.waiting.push(s); // a replica's REPLCONF gets no reply
       },
       'redis:write_to_client_start': (e, n) => {
         const f = this.fd(n, e.p.fd);
@@ -291,6 +305,7 @@ export class RedisModel {
         // light profile: the phases travel in the event
         const s: Segment = { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd, readStart: ns(e, e.p.read_start_ns), readEnd: ns(e, e.p.read_end_ns), execStart: ns(e, e.p.exec_start_ns), execEnd: ns(e, e.p.exec_end_ns) };
         if (f.multi && cmd !== 'exec' && cmd !== 'discard') s.outcome = 'queued';
+        if (f.kind === null && f.waiting.length && f.waiting[f.waiting.length - 1].readEnd < s.readStart) this.flushUnreplied(f);
         if (cmd === 'multi') f.multi = true;
         else if (cmd === 'exec' || cmd === 'discard') f.multi = false;
         if (f.kind !== 'replica') f.waiting.push(s);
@@ -313,14 +328,14 @@ export class RedisModel {
   handle(e: RedisEvent): void {
     const h = this.handlers[e.name];
     if (!h) return;
-    let n = this.byVpid.get(e.vpid);
+    let n = e.host === undefined ? this.byVpid.get(e.vpid) : this.nodes.get(`redis-${e.vpid}@${e.host}`);
     if (!n) {
-      const name = `redis-${e.vpid}`;
+      const name = e.host === undefined ? `redis-${e.vpid}` : `redis-${e.vpid}@${e.host}`;
       n = {
         name, vpid: e.vpid, ports: new Set(), full: false, fds: new Map(), threads: new Map(), peers: new Map(), sends: [], recvs: [], iterations: 0,
         phase: this.ss.quark(['Redis', name, 'Event-loop', 'Phase']), iterQ: this.ss.quark(['Redis', name, 'Event-loop', 'Iterations']),
       };
-      this.byVpid.set(e.vpid, n);
+      if (e.host === undefined) this.byVpid.set(e.vpid, n);
       this.nodes.set(name, n);
     }
     if (e.t >= this.windowEnd) this.rollWindows(e.t);
@@ -349,6 +364,21 @@ export class RedisModel {
     return this.bus;
   }
 
+  /**
+   * Light profile (no write-queue events): commands on a connection this
+   * node did not accept during the trace (its link to its primary) still
+   * waiting with no write begun when the next command is read got no reply:
+   * Redis writes pending replies before it reads a connection again.
+   */
+  private flushUnreplied(f: FdRec): void {
+    if (f.waiting.length === 0 || f.waiting.some((s) => s.writeStart !== undefined)) return;
+    for (const s of f.waiting) {
+      s.outcome = 'unreplied';
+      this.onSegment?.(s);
+    }
+    f.waiting = [];
+  }
+
   private fd(n: NodeRec, fdValue: unknown): FdRec {
     const fd = Number(fdValue);
     let f = n.fds.get(fd);
@@ -357,7 +387,7 @@ export class RedisModel {
       f = {
         type: this.ss.quark([...base, 'Type']), state: this.ss.quark([...base, 'State']), peer: this.ss.quark([...base, 'Peer']),
         req: this.ss.quark(['Redis', n.name, 'Requests', String(fd), 'State']),
-        kind: null, depth: 0, multi: false, waiting: [],
+        kind: null, depth: 0, multi: false, waiting: [], replied: false,
       };
       n.fds.set(fd, f);
     }
