@@ -16,7 +16,7 @@ import type { TreeNode } from '../../src/analysis/integration/request-tree.js';
 import { RedisModel, type BusMessage, type Segment } from '../../src/analysis/redis/model.js';
 import { HistoryReader, StateSystemBuilder } from '../../src/state/index.js';
 import { redtrace } from '../support/cli.js';
-import { MOVED_KEY, recordCluster, type ClusterRecording } from './cluster-record.js';
+import { MOVED_KEY, recordCluster, type ClusterRecording } from '../../examples/record-cluster.js';
 
 const REQUESTS = 4;
 const HANDSHAKE = new Set(['HELLO', 'CLIENT', 'INFO', 'CLUSTER', 'READONLY']);

@@ -1,4 +1,4 @@
-// Back-end service of the cluster analysis test: HTTP in front of a 3-node
+// Back-end service of the cluster example (the demo and the cluster analysis test): HTTP in front of a 3-node
 // Redis cluster, through ioredis's cluster client. The slot cache is never
 // refreshed on a timer, so a slot moved behind its back answers MOVED (or ASK
 // while it migrates) and the client retries on the node that owns it now.

@@ -7,13 +7,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/record/free-port.js';
-import { sh } from '../../src/record/private-session.js';
-import { buildRedis } from '../../src/record/redis-build.js';
+import { freePort } from '../src/record/free-port.js';
+import { sh } from '../src/record/private-session.js';
+import { buildRedis } from '../src/record/redis-build.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const PRIVATE = here('../../../scripts/lttng-private.sh');
-const REDTRACE = here('../../src/cli/main.js');
+const PRIVATE = here('../../scripts/lttng-private.sh');
+const REDTRACE = here('../src/cli/main.js');
 
 /** The key whose slot is moved: the test's redirected GETs. */
 export const MOVED_KEY = 'moved';
@@ -52,8 +52,8 @@ export function recordCluster(dir: string, requests: number, work: string): Clus
     `for i in $(seq 300); do ${cli} -p ${replica} info replication | grep -q master_link_status:up && break; sleep 0.1; done`,
     `for i in $(seq 200); do ok=0; for p in ${all.join(' ')}; do ${cli} -p $p cluster info | grep -q cluster_state:ok && ok=$((ok+1)); done; [ $ok = 4 ] && break; sleep 0.1; done`,
     `for p in ${all.join(' ')}; do echo "id $p $(${cli} -p $p cluster myid)"; done`,
-    `REDTRACE_SERVICE=service REDTRACE_REDIS_PORTS=${ports.join(',')} ${node} ${sh(here('./cluster-service.cjs'))} ${service} ${ports[0]} & sp=$!`,
-    `REDTRACE_SERVICE=gateway ${node} ${sh(here('../../examples/services/gateway.cjs'))} ${gateway} ${service} & gp=$!`,
+    `REDTRACE_SERVICE=service REDTRACE_REDIS_PORTS=${ports.join(',')} ${node} ${sh(here('./services/cluster-service.cjs'))} ${service} ${ports[0]} & sp=$!`,
+    `REDTRACE_SERVICE=gateway ${node} ${sh(here('./services/gateway.cjs'))} ${gateway} ${service} & gp=$!`,
     `for i in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:${service}/none && curl -s -o /dev/null http://127.0.0.1:${gateway}/ready && break; sleep 0.05; done`,
     `for i in $(seq ${requests}); do curl -s -o /dev/null http://127.0.0.1:${gateway}/api/key$i; done`,
     `curl -s -o /dev/null http://127.0.0.1:${service}/publish`,
