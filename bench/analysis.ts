@@ -12,12 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CtfReader } from '../src/ctf/reader.js';
 import { freePort } from '../src/record/free-port.js';
 import { PROFILES } from '../src/record/profiles.js';
 import { recordPrivate, sh } from '../src/record/private-session.js';
 import { buildRedis, type RedisBinaries } from '../src/record/redis-build.js';
-import { median, redtraceBin, step } from './lib.js';
+import { countEvents, median, redtraceBin, step } from './lib.js';
 
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,14 +34,6 @@ function record(bin: RedisBinaries, trace: string, requests: number): void {
   ].join('\n');
   const p = PROFILES.full;
   recordPrivate({ out: trace, run: script, events: p.events.filter((e) => e.startsWith('redis:')), subbufSize: p.subbufSize, numSubbuf: p.numSubbuf, contexts: ['vpid', 'vtid', 'procname'] });
-}
-
-function countEvents(trace: string): { events: number; discarded: number } {
-  const r = CtfReader.open([trace]);
-  let events = 0;
-  for (let ev = r.next(); ev; ev = r.next()) events++;
-  r.close();
-  return { events, discarded: r.discardedEvents };
 }
 
 /** Wall seconds and peak RSS (MiB) of a command, from GNU time. */

@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmarks. */
 import { fileURLToPath } from 'node:url';
+import { CtfReader } from '../src/ctf/reader.js';
 
 export function redtraceBin(): string {
   return fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -25,4 +26,13 @@ export function step<T>(what: string, fn: () => T): T {
   const r = fn();
   if (tty) process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   return r;
+}
+
+/** Events in a trace, and how many the tracer discarded. */
+export function countEvents(trace: string): { events: number; discarded: number } {
+  const r = CtfReader.open([trace]);
+  let events = 0;
+  for (let ev = r.next(); ev; ev = r.next()) events++;
+  r.close();
+  return { events, discarded: r.discardedEvents };
 }

@@ -13,12 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CtfReader } from '../src/ctf/reader.js';
 import { freePort } from '../src/record/free-port.js';
 import { PROFILES, type Profile } from '../src/record/profiles.js';
 import { recordPrivate, sh } from '../src/record/private-session.js';
 import { buildRedis, type RedisBinaries } from '../src/record/redis-build.js';
-import { median, step } from './lib.js';
+import { countEvents, median, step } from './lib.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -71,14 +70,6 @@ function runConfig(cfg: Config, bins: { stock: RedisBinaries; traced: RedisBinar
   return { rps: parseRps(out), trace };
 }
 
-function countTrace(trace: string): { events: number; discarded: number } {
-  const r = CtfReader.open([trace]);
-  let events = 0;
-  for (let ev = r.next(); ev; ev = r.next()) events++;
-  r.close();
-  return { events, discarded: r.discardedEvents };
-}
-
 function main(): void {
   const bins = step('building stock and instrumented Redis (same source, same flags)', () => ({ stock: buildRedis({ stock: true }), traced: buildRedis() }));
   const work = mkdtempSync(join(tmpdir(), 'redtrace-bench-redis-'));
@@ -88,7 +79,7 @@ function main(): void {
     for (const cfg of ['light', 'full'] as const) {
       const small = 20000;
       const { trace } = step(`events per request (${cfg})`, () => runConfig(cfg, bins, work, small, [1]));
-      perRequest[cfg] = countTrace(trace!).events / (small * TESTS.split(',').length);
+      perRequest[cfg] = countEvents(trace!).events / (small * TESTS.split(',').length);
       rmSync(trace!, { recursive: true, force: true });
     }
     const results: Record<Config, { p1: number[]; p16: number[] }> = { stock: { p1: [], p16: [] }, idle: { p1: [], p16: [] }, light: { p1: [], p16: [] }, full: { p1: [], p16: [] } };
@@ -103,7 +94,7 @@ function main(): void {
             const { rps, trace } = runConfig(cfg, bins, work, REQUESTS, [depth]);
             results[cfg][depth === 1 ? 'p1' : 'p16'].push(rps.get(depth) ?? NaN);
             if (trace) {
-              const lost = countTrace(trace).discarded;
+              const lost = countEvents(trace).discarded;
               if (depth === 1) discarded += lost;
               else discardedP16 += lost;
               rmSync(trace, { recursive: true, force: true });
