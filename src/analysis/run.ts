@@ -10,7 +10,7 @@ import { CtfReader, findTraces, type CtfEvent } from '../ctf/index.js';
 import { HistoryReader, openOrBuild } from '../state/index.js';
 import { cacheDir } from '../record/cache.js';
 import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.js';
-import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type Segment } from './redis/model.js';
+import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type RedisEvent, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
 import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
 
@@ -177,9 +177,13 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
   let events = 0;
   let last = 0;
   let first = 0;
+  // segments are kept for linking only on connections a traced Node.js process opened:
+  // a benchmark's millions of commands need statistics, not memory
+  const nodePorts = new Set<number>();
+  const clientPort = new Map<string, number>();
   const onSegment = (s: Segment) => {
     const k = `${s.node}/${s.clientId}`;
-    (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
+    if (nodePorts.has(clientPort.get(k) ?? -1)) (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
     const st = (commands[s.cmd] ??= { count: 0, read: 0, wait: 0, exec: 0, queued: 0, write: 0, written: 0, maxTotal: 0 });
     st.count++;
     st.read += s.readEnd - s.readStart;
@@ -192,27 +196,49 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
       st.maxTotal = Math.max(st.maxTotal, s.writeEnd - s.readStart);
     }
   };
+  // what every event of a stream shares, looked up once per stream; the provider, once per event class
+  const streams = new Map<object, { host: string; vpid: unknown; service: unknown }>();
+  const kinds = new Map<object, number>();
+  const REDIS = 1;
+  const NODEJS = 2;
+  const re: RedisEvent = { name: '', t: 0, mono: 0, vpid: 0, vtid: 0, p: {}, host: undefined }; // reused: the model keeps no event
   const feed = (ev: CtfEvent) => {
     const t = reader.timeKey(ev);
     if (events++ === 0) first = t;
     last = t;
-    const name = ev.event.cls.name;
-    const env = ev.stream.trace.cls.env;
-    const host = String(env.get('hostname') ?? 'unknown');
+    const cls = ev.event.cls;
+    let kind = kinds.get(cls);
+    if (kind === undefined) kinds.set(cls, (kind = cls.name.startsWith('redis:') ? REDIS : cls.name.startsWith('nodejs:') ? NODEJS : 0));
+    if (kind === 0) return;
+    let st = streams.get(ev.stream);
+    if (!st) {
+      const env = ev.stream.trace.cls.env;
+      streams.set(ev.stream, (st = { host: String(env.get('hostname') ?? 'unknown'), vpid: env.get('vpid'), service: env.get('service') }));
+    }
+    const name = cls.name;
     const ctx = ev.streamContext as Record<string, unknown> | undefined;
-    const vpid = num(ctx?.vpid ?? env.get('vpid'));
+    const vpid = num(ctx?.vpid ?? st.vpid);
     const p = ev.payload as Record<string, unknown>;
-    if (name.startsWith('redis:')) {
-      redis!.handle({ name, t, mono: Number(ev.stream.base) + ev.cycles, vpid, vtid: num(ctx?.vtid ?? vpid), p, host: multiHost ? host : undefined });
+    if (kind === REDIS) {
+      re.name = name;
+      re.t = t;
+      re.mono = Number(ev.stream.base) + ev.cycles;
+      re.vpid = vpid;
+      re.vtid = num(ctx?.vtid ?? vpid);
+      re.p = p;
+      re.host = multiHost ? st.host : undefined;
+      redis!.handle(re);
       if (name === 'redis:accept_connection') {
         const port = num(p.peer_port);
-        const node = multiHost ? `redis-${vpid}@${host}` : `redis-${vpid}`;
+        const node = multiHost ? `redis-${vpid}@${st.host}` : `redis-${vpid}`;
         accepts.set(port, [...(accepts.get(port) ?? []), { node, clientId: num(p.client_id) }]);
+        clientPort.set(`${node}/${num(p.client_id)}`, port);
       }
-    } else if (name.startsWith('nodejs:')) {
+    } else {
       if (name === 'nodejs:process_start') serviceByPid.set(vpid, String(p.service));
-      const service = String(env.get('service') ?? serviceByPid.get(vpid) ?? ctx?.procname ?? 'node');
-      nm.handle({ name, t, pid: vpid, host, service, p });
+      else if (name === 'nodejs:redis_command_send') nodePorts.add(num(p.local_port));
+      const service = String(st.service ?? serviceByPid.get(vpid) ?? ctx?.procname ?? 'node');
+      nm.handle({ name, t, pid: vpid, host: st.host, service, p });
     }
     if ((events & 0xffff) === 0 && progress) {
       const pr = reader.progress();

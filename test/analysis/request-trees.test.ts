@@ -84,7 +84,29 @@ describe('analysis of a recorded gateway → service → Redis system', () => {
       const mid = Math.floor((exec.start + exec.end) / 2);
       const states = h.queryFull(mid).filter((iv) => iv && iv.value === 'set');
       assert.equal(states.length, 1, 'one request executing SET at that time');
-      assert.deepEqual(h.attributes.path(states[0]!.quark).slice(2, 3), ['Requests']);
+      const path = h.attributes.path(states[0]!.quark);
+      assert.deepEqual(path.slice(2, 3), ['Requests']);
+      const fd = path[3];
+      const at = (t: number, ...leaf: string[]) => h.valueAt(t, h.attributes.find(['Redis', node, ...leaf]));
+      assert.equal(at(mid, 'Requests', fd, 'Type'), 'write');
+      assert.equal(at(mid, 'Requests', fd, 'Data structure'), 'string');
+      assert.equal(at(mid, 'Connections', fd, 'Data structure'), 'string');
+      // the thread running it works for that connection
+      const threads = h.attributes.childQuarks(h.attributes.find(['Redis', node, 'Threads']));
+      const busy = threads.filter((q) => h.valueAt(mid, h.attributes.find([...h.attributes.path(q), 'Operation'])) === 'command');
+      assert.equal(busy.length, 1);
+      assert.equal(h.valueAt(mid, h.attributes.find([...h.attributes.path(busy[0]), 'Connection'])), Number(fd));
+      // its reply ("+OK", 5 bytes) waits in the output buffer until the write begins
+      const beforeWrite = set.children.find((p) => p.label === 'write')!.start - 1;
+      assert.equal(at(beforeWrite, 'Connections', fd, 'Objects'), 1);
+      assert.equal(at(beforeWrite, 'Connections', fd, 'Memory'), 5);
+      const written = set.children.find((p) => p.label === 'write')!.end + 1;
+      assert.equal(at(written, 'Connections', fd, 'Objects'), 0);
+      assert.equal(at(written, 'Connections', fd, 'Memory'), 0);
+      // the GET that follows reads a string
+      const get = first.children[0].children[0].children[1];
+      const getExec = get.children.find((p) => p.label.startsWith('execute'))!;
+      assert.equal(at(Math.floor((getExec.start + getExec.end) / 2), 'Requests', fd, 'Type'), 'read');
       const loop = h.attributes.find(['Redis', node, 'Event-loop', 'Phase']);
       assert.equal(h.valueAt(mid, loop), 'processing events');
     } finally {

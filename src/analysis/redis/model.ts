@@ -8,8 +8,16 @@
  *         Type                      client | cluster_link | replica | unix | tls
  *         State                     registered | reading | executing | writing
  *         Peer                      "ip:port"
- *       Requests/<fd>/State         READ CLIENT | <command> | queued | WRITE TO CLIENT
- *       Threads/<tid>/Operation     read | command | write | free client | ssl read
+ *         Memory                    reply bytes queued, not yet written (output buffer)
+ *         Objects                   commands whose reply is not written yet
+ *         Data structure            what its last command worked on (string, list, hash...)
+ *       Requests/<fd>/
+ *         State                     READ CLIENT | <command> | queued | WRITE TO CLIENT
+ *         Type                      read | write | other
+ *         Data structure            string | list | hash | set | sorted set | stream | ... | server
+ *       Threads/<tid>/
+ *         Operation                 read | command | write | free client | ssl read
+ *         Connection                fd of the connection it works for
  *       Event-loop/Phase            processing events | before sleep | sleeping
  *       Event-loop/Iterations       count of event-loop wake-ups
  *       Bus/<peer>/                 peer = cluster node id, or "ip:port" of a replica
@@ -28,11 +36,12 @@
  * a state history is written in time order.
  */
 import type { StateSystemBuilder } from '../../state/index.js';
+import { commandInfo } from './commands.js';
 import { BusIndex, matchBus, MSG_TYPES, type BusMessage, type RawRecv, type RawSend } from './bus.js';
 
 export { BusIndex, MSG_TYPES, type BusMessage } from './bus.js';
 
-export const REDIS_MODEL_VERSION = 3;
+export const REDIS_MODEL_VERSION = 4;
 
 export interface Segment {
   node: string;
@@ -110,6 +119,18 @@ interface FdRec {
   waiting: Segment[];
   /** The command being run added a reply to the write queue. */
   replied: boolean;
+  rtype: number; rds: number; ds: number; memory: number; objects: number;
+  /** Values last written to those attributes, to write only changes. */
+  last: { rtype?: string; ds?: string; memory: number; objects: number };
+  /** Reply bytes queued and not yet written (the connection's output buffer). */
+  pending: number;
+}
+
+interface ThreadRec {
+  op: number;
+  conn: number;
+  /** The connection (fd) it was last written handling, -1 for none. */
+  fd: number;
 }
 
 interface NodeRec {
@@ -119,7 +140,7 @@ interface NodeRec {
   /** Recorded with the full profile (its light events repeat what the others show). */
   full: boolean;
   fds: Map<number, FdRec>;
-  threads: Map<number, number>;
+  threads: Map<number, ThreadRec>;
   phase: number;
   iterQ: number;
   iterations: number;
@@ -140,10 +161,23 @@ export class RedisModel {
   private readonly handlers: Record<string, (e: RedisEvent, n: NodeRec) => void>;
 
   constructor(private readonly ss: StateSystemBuilder, private readonly onSegment?: (s: Segment) => void) {
-    const thread = (n: NodeRec, tid: number): number => {
-      let q = n.threads.get(tid);
-      if (q === undefined) n.threads.set(tid, (q = ss.quark(['Redis', n.name, 'Threads', String(tid), 'Operation'])));
-      return q;
+    /** What a thread does, and for which connection (written only when it changes). */
+    const work = (n: NodeRec, e: RedisEvent, op: string | null, fd: unknown): void => {
+      let th = n.threads.get(e.vtid);
+      if (th === undefined) {
+        const base = ['Redis', n.name, 'Threads', String(e.vtid)];
+        n.threads.set(e.vtid, (th = { op: ss.quark([...base, 'Operation']), conn: ss.quark([...base, 'Connection']), fd: -1 }));
+      }
+      ss.modify(th.op, e.t, op);
+      const c = op === null ? -1 : Number(fd);
+      if (c !== th.fd) {
+        th.fd = c;
+        ss.modify(th.conn, e.t, c < 0 ? null : c);
+      }
+    };
+    const memory = (f: FdRec, t: number): void => {
+      if (f.pending !== f.last.memory) ss.modify(f.memory, t, (f.last.memory = f.pending));
+      if (f.waiting.length !== f.last.objects) ss.modify(f.objects, t, (f.last.objects = f.waiting.length));
     };
     this.handlers = {
       'redis:accept_connection': (e, n) => {
@@ -165,13 +199,13 @@ export class RedisModel {
         const f = this.fd(n, e.p.fd);
         ss.modify(f.state, e.t, 'reading');
         ss.modify(f.req, e.t, 'READ CLIENT');
-        ss.modify(thread(n, e.vtid), e.t, 'read');
+        work(n, e, 'read', e.p.fd);
         f.readStart = e.t;
       },
       'redis:end_read_client_query': (e, n) => {
         const f = this.fd(n, e.p.fd);
         ss.modify(f.state, e.t, 'registered');
-        ss.modify(thread(n, e.vtid), e.t, null);
+        work(n, e, null, -1);
         const bytes = Number(e.p.bytes_read);
         if (bytes > 0) {
           f.readEnd = e.t;
@@ -186,14 +220,23 @@ export class RedisModel {
         const cmd = String(e.p.cmd);
         ss.modify(f.state, e.t, 'executing');
         ss.modify(f.req, e.t, cmd);
-        ss.modify(thread(n, e.vtid), e.t, 'command');
+        work(n, e, 'command', e.p.fd);
         if (cmd === 'multi') f.multi = true;
         else if (cmd === 'exec' || cmd === 'discard') f.multi = false;
         f.cur = { node: n.name, fd: Number(e.p.fd), clientId: Number(e.p.client_id), cmd, readStart: f.readStart ?? e.t, readEnd: f.readEnd ?? e.t, execStart: e.t, execEnd: e.t };
         f.replied = false;
+        const info = commandInfo(cmd);
+        if (info.type !== f.last.rtype) ss.modify(f.rtype, e.t, (f.last.rtype = info.type));
+        if (info.structure !== f.last.ds) {
+          ss.modify(f.rds, e.t, (f.last.ds = info.structure));
+          ss.modify(f.ds, e.t, info.structure);
+        }
       },
       'redis:insert_client_write_queue': (e, n) => {
-        if (Number(e.p.fd) >= 0) this.fd(n, e.p.fd).replied = true;
+        if (Number(e.p.fd) < 0) return;
+        const f = this.fd(n, e.p.fd);
+        f.replied = true;
+        f.pending += Number(e.p.bytes);
       },
       'redis:call_command_end': (e, n) => {
         if (Number(e.p.fd) < 0) return;
@@ -201,7 +244,7 @@ export class RedisModel {
         if (f.depth === 0 || --f.depth > 0) return;
         ss.modify(f.state, e.t, 'registered');
         ss.modify(f.req, e.t, 'queued');
-        ss.modify(thread(n, e.vtid), e.t, null);
+        work(n, e, null, -1);
         if (f.cur) f.cur.execEnd = e.t;
       },
       'redis:end_process_command': (e, n) => {
@@ -215,34 +258,40 @@ export class RedisModel {
           s.outcome = 'unreplied';
           this.onSegment?.(s);
         } else if (f.kind !== 'replica') f.waiting.push(s); // a replica's REPLCONF gets no reply
+        memory(f, e.t);
       },
       'redis:write_to_client_start': (e, n) => {
         const f = this.fd(n, e.p.fd);
         ss.modify(f.state, e.t, 'writing');
         ss.modify(f.req, e.t, 'WRITE TO CLIENT');
-        ss.modify(thread(n, e.vtid), e.t, 'write');
+        work(n, e, 'write', e.p.fd);
         for (const s of f.waiting) s.writeStart ??= e.t;
       },
       'redis:write_to_client_end': (e, n) => {
         const f = this.fd(n, e.p.fd);
         ss.modify(f.state, e.t, 'registered');
         ss.modify(f.req, e.t, null);
-        ss.modify(thread(n, e.vtid), e.t, null);
+        work(n, e, null, -1);
         if (f.link) this.count(f.link.out, Number(e.p.bytes_written), e.t);
         for (const s of f.waiting) {
           s.writeEnd = e.t;
           this.onSegment?.(s);
         }
         f.waiting = [];
+        f.pending = Math.max(0, f.pending - Number(e.p.bytes_written));
+        memory(f, e.t);
       },
       'redis:free_client': (e, n) => {
-        ss.modify(thread(n, e.vtid), e.t, 'free client');
+        work(n, e, 'free client', e.p.fd);
         const f = n.fds.get(Number(e.p.fd));
         if (!f) return;
         ss.modify(f.type, e.t, null);
         ss.modify(f.state, e.t, null);
         ss.modify(f.peer, e.t, null);
         ss.modify(f.req, e.t, null);
+        for (const q of [f.rtype, f.rds, f.ds, f.memory, f.objects]) ss.modify(q, e.t, null);
+        f.last = { memory: -1, objects: -1 };
+        f.pending = 0;
         for (const s of f.waiting) this.onSegment?.(s); // a reply never written
         // the fd is reused by the next connection: its quarks stay, its state goes
         f.kind = null;
@@ -252,7 +301,7 @@ export class RedisModel {
         f.multi = false;
         f.waiting = [];
       },
-      'redis:ssl_read': (e, n) => ss.modify(thread(n, e.vtid), e.t, 'ssl read'),
+      'redis:ssl_read': (e, n) => work(n, e, 'ssl read', e.p.fd),
       'redis:before_sleep_start': (e, n) => ss.modify(n.phase, e.t, 'before sleep'),
       'redis:before_sleep_end': (e, n) => ss.modify(n.phase, e.t, 'sleeping'),
       'redis:after_sleep': (e, n) => {
@@ -388,6 +437,9 @@ export class RedisModel {
         type: this.ss.quark([...base, 'Type']), state: this.ss.quark([...base, 'State']), peer: this.ss.quark([...base, 'Peer']),
         req: this.ss.quark(['Redis', n.name, 'Requests', String(fd), 'State']),
         kind: null, depth: 0, multi: false, waiting: [], replied: false,
+        rtype: this.ss.quark(['Redis', n.name, 'Requests', String(fd), 'Type']), rds: this.ss.quark(['Redis', n.name, 'Requests', String(fd), 'Data structure']),
+        ds: this.ss.quark([...base, 'Data structure']), memory: this.ss.quark([...base, 'Memory']), objects: this.ss.quark([...base, 'Objects']),
+        last: { memory: -1, objects: -1 }, pending: 0,
       };
       n.fds.set(fd, f);
     }
