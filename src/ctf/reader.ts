@@ -36,6 +36,13 @@ export interface ClockTransform {
 export interface ReaderOptions {
   /** The transform of each trace's clock onto a reference clock (none: as recorded). */
   clockTransform?: (t: Trace) => ClockTransform | undefined;
+  /**
+   * The traces whose events are read (all when omitted). The others still
+   * set the time base (origin, lift) and the order of ties, so a reader of a
+   * part of the traces gives their events the times and order a reader of
+   * all of them would.
+   */
+  read?: (t: Trace) => boolean;
 }
 
 export class CtfReader {
@@ -56,10 +63,12 @@ export class CtfReader {
   /** Per stream: losses found when it entered its current packet, not yet handed out. */
   private waiting: (Loss[] | undefined)[] = [];
   private clockTransform: ReaderOptions['clockTransform'];
+  private readTrace: ReaderOptions['read'];
 
   static open(dirs: string[], opts: ReaderOptions = {}): CtfReader {
     const r = new CtfReader();
     r.clockTransform = opts.clockTransform;
+    r.readTrace = opts.read;
     for (const found of findTraces(dirs)) {
       const t = new Trace(found.dir);
       r.traces.push(t);
@@ -85,6 +94,7 @@ export class CtfReader {
 
   private start(): void {
     let origin: bigint | undefined;
+    const all: StreamReader[] = [];
     for (const t of this.traces) {
       const readers = t.streamFiles.map((f) => new StreamReader(t, f));
       let min: bigint | undefined;
@@ -101,14 +111,20 @@ export class CtfReader {
       this.times.set(t, { clockNs, baseNs, shift: 0, freq, ghz, slope: 1, add: 0 });
       if (origin === undefined || baseNs < origin) origin = baseNs;
       readers.forEach((s, i) => this.streamIds.set(s, s.instanceId ?? i));
-      this.streams.push(...readers);
+      all.push(...readers);
     }
     this.origin = origin ?? 0n;
     for (const tt of this.times.values()) tt.shift = Number(tt.baseNs - this.origin);
     if (this.clockTransform) this.applyTransforms(this.clockTransform);
-    this.streams.forEach((s, i) => { s.index = i; });
-    const rank = this.streams.slice().sort((a, b) => this.compareStreams(a, b));
+    // ranks among all streams, read or not: readers of different parts of the traces agree on them
+    all.forEach((s, i) => { s.index = i; });
+    const rank = all.slice().sort((a, b) => this.compareStreams(a, b));
     rank.forEach((s, i) => { s.rank = i; });
+    for (const s of all) {
+      if (!this.readTrace || this.readTrace(s.trace)) this.streams.push(s);
+      else s.close();
+    }
+    this.streams.forEach((s, i) => { s.index = i; });
     for (const s of this.streams) this.advance(s);
   }
 
