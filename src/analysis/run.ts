@@ -13,6 +13,9 @@ import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.
 import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type RedisEvent, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
 import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
+import { addPhases, type PhaseStats } from './redis/phase-stats.js';
+import { NullStates, RedisWorkers, splitTraces, type WorkerReport } from './parallel.js';
+import type { MergedRedis } from './parallel-merge.js';
 
 export const ANALYSIS_VERSION = REDIS_MODEL_VERSION;
 /** Bumped when the clock alignment changes the times the analysis writes. */
@@ -20,13 +23,7 @@ const SYNC_VERSION = 1;
 /** Bumped when the saved result's shape changes. */
 const RESULT_VERSION = 2;
 
-export interface PhaseStats {
-  count: number;
-  read: number; wait: number; exec: number; queued: number; write: number;
-  /** Commands whose reply was written: the count behind `queued` and `write`. */
-  written: number;
-  maxTotal: number;
-}
+export type { PhaseStats };
 
 /** Cluster bus messages seen leaving one traced node and reaching another (send → processing started). */
 export interface BusStats {
@@ -73,6 +70,17 @@ export interface AnalysisResult {
   roots: TreeNode[];
   historyFile: string;
   rebuilt: boolean;
+  /** When worker threads ran the Redis models: one per trace, each with its own history file. */
+  workers?: WorkerReport[];
+}
+
+export interface AnalyzeOptions {
+  /**
+   * Run the Redis model of each trace holding Redis events in a worker
+   * thread (true) or everything in one pass (false). By default, workers
+   * when two or more traces hold Redis events and there is more than one core.
+   */
+  parallel?: boolean;
 }
 
 /** Where the history of these traces goes: beside the first, or in the cache when that folder is read-only. */
@@ -157,16 +165,20 @@ function num(v: unknown): number {
   return typeof v === 'bigint' ? Number(v) : Number(v ?? 0);
 }
 
-export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void): AnalysisResult {
+export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void, opts: AnalyzeOptions = {}): AnalysisResult {
   const file = historyPath(dirs);
   const version = fingerprint(dirs);
   const resultFile = file.replace(/\.ht$/, '.result.json');
+  const split = splitTraces(dirs, opts.parallel);
   const saved = loadResult(resultFile, version);
-  if (saved && historyCurrent(file, version)) return { ...saved, historyFile: file };
+  // a result of the same mode (one pass or workers) whose histories are current
+  if (saved && !saved.workers === !split && (saved.workers?.map((w) => w.historyFile) ?? [file]).every((f) => historyCurrent(f, version))) {
+    return { ...saved, historyFile: saved.workers ? saved.historyFile : file, workers: saved.workers?.map((w) => ({ ...w, rebuilt: false })) };
+  }
   // several hosts: a first pass finds the messages between them and each host's clock transform
   const plan = planClocks(dirs, progress && ((d, t, n) => progress(d, 2 * t, n)));
   const multiHost = plan.hosts.length > 1;
-  const reader = CtfReader.open(dirs, { clockTransform: plan.transformOf });
+  const reader = CtfReader.open(dirs, { clockTransform: plan.transformOf, read: split?.mainReads });
   const bytesBefore = plan.events > 0 ? reader.progress().total : 0;
   const nm = new NodeModel();
   const segments = new Map<string, Segment[]>();
@@ -174,27 +186,25 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
   const accepts: Accepts = new Map();
   const serviceByPid = new Map<number, string>();
   let redis: RedisModel | undefined;
+  let merged: MergedRedis | undefined;
   let events = 0;
+  // streams of a worker's trace, read here for their Node.js events only
+  const shared = reader.streams.map((s) => split !== undefined && !split.counted(s.trace));
+  let sharedEvents = 0;
   let last = 0;
   let first = 0;
   // segments are kept for linking only on connections a traced Node.js process opened:
   // a benchmark's millions of commands need statistics, not memory
-  const nodePorts = new Set<number>();
+  // (by port: the time and stream rank of its first command, which workers check their segments against)
+  const nodePorts = new Map<number, [number, number]>();
   const clientPort = new Map<string, number>();
-  const onSegment = (s: Segment) => {
+  const keep = (s: Segment) => {
     const k = `${s.node}/${s.clientId}`;
-    if (nodePorts.has(clientPort.get(k) ?? -1)) (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
-    const st = (commands[s.cmd] ??= { count: 0, read: 0, wait: 0, exec: 0, queued: 0, write: 0, written: 0, maxTotal: 0 });
-    st.count++;
-    st.read += s.readEnd - s.readStart;
-    st.wait += s.execStart - s.readEnd;
-    st.exec += s.execEnd - s.execStart;
-    if (s.writeStart !== undefined && s.writeEnd !== undefined) {
-      st.written++;
-      st.queued += s.writeStart - s.execEnd;
-      st.write += s.writeEnd - s.writeStart;
-      st.maxTotal = Math.max(st.maxTotal, s.writeEnd - s.readStart);
-    }
+    (segments.get(k) ?? segments.set(k, []).get(k)!).push(s);
+  };
+  const onSegment = (s: Segment) => {
+    if (nodePorts.has(clientPort.get(`${s.node}/${s.clientId}`) ?? -1)) keep(s);
+    addPhases(commands, s);
   };
   // what every event of a stream shares, looked up once per stream; the provider, once per event class
   const streams = new Map<object, { host: string; vpid: unknown; service: unknown }>();
@@ -209,6 +219,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     const cls = ev.event.cls;
     let kind = kinds.get(cls);
     if (kind === undefined) kinds.set(cls, (kind = cls.name.startsWith('redis:') ? REDIS : cls.name.startsWith('nodejs:') ? NODEJS : 0));
+    if (shared[ev.stream.index] && (sharedEvents++, kind !== NODEJS)) return;
     if (kind === 0) return;
     let st = streams.get(ev.stream);
     if (!st) {
@@ -236,7 +247,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
       }
     } else {
       if (name === 'nodejs:process_start') serviceByPid.set(vpid, String(p.service));
-      else if (name === 'nodejs:redis_command_send') nodePorts.add(num(p.local_port));
+      else if (name === 'nodejs:redis_command_send' && !nodePorts.has(num(p.local_port))) nodePorts.set(num(p.local_port), [t, ev.stream.rank]);
       const service = String(st.service ?? serviceByPid.get(vpid) ?? ctx?.procname ?? 'node');
       nm.handle({ name, t, pid: vpid, host: st.host, service, p });
     }
@@ -245,39 +256,60 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
       progress(bytesBefore + pr.done, bytesBefore + pr.total, plan.events + events);
     }
   };
-  const { reader: history, rebuilt } = openOrBuild(file, { start: 0, analysisVersion: version }, (ss) => {
-    redis = new RedisModel(ss, onSegment);
-    for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
-    return last;
-  });
-  history.close();
-  if (!rebuilt) {
+  let rebuilt = false;
+  let workers: RedisWorkers | undefined;
+  let more = { events: 0, discarded: 0, lost: 0 };
+  if (split) {
+    const w = (workers = new RedisWorkers(dirs, split, file, version, reader.traces, plan.transformOf, multiHost));
+    const tick = progress && (() => {
+      const [pr, wp] = [reader.progress(), w.progress()];
+      progress(bytesBefore + pr.done + wp.done, bytesBefore + pr.total + wp.total, plan.events + events - sharedEvents + wp.events);
+    });
+    const out = w.run(reader, () => {
+      for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
+      return { events, first, last };
+    }, nodePorts, keep, (port, node, clientId) => accepts.set(port, [...(accepts.get(port) ?? []), { node, clientId }]), tick);
+    ({ redis: merged, rebuilt, first, last } = out);
+    for (const [cmd, st] of out.commands) commands[cmd] = st;
+    more = { events: out.events - sharedEvents, discarded: out.discarded, lost: out.lost };
+  } else {
+    const built = openOrBuild(file, { start: 0, analysisVersion: version }, (ss) => {
+      redis = new RedisModel(ss, onSegment);
+      for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
+      return last;
+    });
+    built.reader.close();
+    rebuilt = built.rebuilt;
+  }
+  if (!split && !rebuilt) {
     // the history is current: the other results still need one reading of the events
     redis = new RedisModel(new NullStates() as never, onSegment);
     for (let ev = reader.next(); ev; ev = reader.next()) feed(ev);
   }
   reader.close();
-  const links = linkRequests(nm, segments, accepts, redis);
+  const side = merged ?? redis;
+  const links = linkRequests(nm, segments, accepts, side);
   const total = (n: TreeNode) => n.end - n.start;
   const services = new Map<string, number[]>();
   for (const [svc, list] of nm.services) services.set(svc, list.map((x) => x.pid));
   const result: AnalysisResult = {
-    events,
+    events: events + more.events,
     traces: reader.traces.length,
-    discardedEvents: reader.discardedEvents,
-    lostPackets: reader.lostPackets,
+    discardedEvents: reader.discardedEvents + more.discarded,
+    lostPackets: reader.lostPackets + more.lost,
     hosts: plan.hosts.map((h) => h.host),
     clocks: clockReport(plan, reader, first),
-    redisNodes: [...(redis?.nodes ?? new Map())].map(([name, n]) => ({ name, vpid: n.vpid, ports: [...n.ports].sort((a, b) => a - b) })),
+    redisNodes: [...(side?.nodes ?? new Map())].map(([name, n]) => ({ name, vpid: n.vpid, ports: [...n.ports].sort((a, b) => a - b) })),
     services: [...services].map(([name, pids]) => ({ name, pids })),
     requests: links.roots.length,
     commands,
-    bus: busStats(redis?.busMessages() ?? []),
+    bus: busStats(side?.busMessages() ?? []),
     links: { httpLinked: links.httpLinked, httpUnmatched: links.httpUnmatched, redisLinked: links.redisLinked, redisUnmatched: links.redisUnmatched },
     slowest: [...links.roots].sort((a, b) => total(b) - total(a)).slice(0, 10),
     roots: links.roots,
-    historyFile: file,
+    historyFile: workers ? workers.files[0] : file,
     rebuilt,
+    workers: workers?.reports(),
   };
   saveResult(resultFile, version, result);
   return result;
@@ -294,15 +326,4 @@ function clockReport(plan: ClockPlan, reader: CtfReader, startNs: number): Clock
     return { ...h, slope, offsetNs, coveredNs, clockOffsetNs: local - at, driftPpm: (1 / slope - 1) * 1e6, driftBoundPpm };
   });
   return { reference: plan.reference, originNs: String(reader.origin), hosts };
-}
-
-/** Stands in for the state system when the history on disk is current. */
-class NullStates {
-  private q = new Map<string, number>();
-  quark(path: string[]): number {
-    const k = path.join('/');
-    if (!this.q.has(k)) this.q.set(k, this.q.size);
-    return this.q.get(k)!;
-  }
-  modify(): void {}
 }

@@ -47,7 +47,8 @@ export function formatClocks(r: AnalysisResult): string {
 
 export function formatSummary(r: AnalysisResult): string {
   const out: string[] = [];
-  out.push(`${r.events} events in ${r.traces} trace(s); state history ${r.rebuilt ? 'built' : 'reused'}: ${r.historyFile}`);
+  const history = r.workers ? `state histories (one per Redis trace, by worker threads) ${r.rebuilt ? 'built' : 'reused'}: ${r.workers.map((w) => w.historyFile).join(', ')}` : `state history ${r.rebuilt ? 'built' : 'reused'}: ${r.historyFile}`;
+  out.push(`${r.events} events in ${r.traces} trace(s); ${history}`);
   out.push(`hosts: ${formatClocks(r)}`);
   out.push(`Redis nodes: ${r.redisNodes.map((n) => `${n.name}${n.ports.length ? ` (ports ${n.ports.join(', ')})` : ''}`).join(', ') || 'none'}`);
   out.push(`services: ${r.services.map((s) => `${s.name} (pid ${s.pids.join(', ')})`).join(', ') || 'none'}`);

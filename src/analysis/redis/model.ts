@@ -405,6 +405,20 @@ export class RedisModel {
     return this.busIndexed().index.sentDuring(node, start, end, types);
   }
 
+  /** Whether `handle` takes events of this name (the others do not even move time on). */
+  handles(name: string): boolean {
+    return name in this.handlers;
+  }
+
+  /**
+   * Time went on to `t` with no event for this model: other nodes' events,
+   * modelled elsewhere (a model per trace), ran until then. The per-second
+   * volumes roll as they would had those events come through here.
+   */
+  advance(t: number): void {
+    if (t >= this.windowEnd) this.rollWindows(t);
+  }
+
   private busIndexed(): { messages: BusMessage[]; index: BusIndex } {
     if (!this.bus) {
       const messages = matchBus([...this.nodes.values()].map((n) => ({ name: n.name, sends: n.sends, recvs: n.recvs })));
