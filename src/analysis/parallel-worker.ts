@@ -7,6 +7,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { CtfReader } from '../ctf/index.js';
+import { outOfOrder } from './order.js';
 import { openOrBuild } from '../state/index.js';
 import { RedisModel, type RedisEvent, type Segment } from './redis/model.js';
 import { addPhases, type PhaseStats } from './redis/phase-stats.js';
@@ -147,6 +148,7 @@ function run(): void {
     const readAll = () => {
       for (let ev = reader.next(); ev; ev = reader.next()) {
         t = reader.timeKey(ev);
+        if (t < last) outOfOrder(ev, t, last);
         if (events++ === 0) first = t;
         last = t;
         if ((events & 0x3fff) === 0) {

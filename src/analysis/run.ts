@@ -12,6 +12,7 @@ import { cacheDir } from '../record/cache.js';
 import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.js';
 import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type RedisEvent, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
+import { outOfOrder } from './order.js';
 import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
 import { addPhases, type PhaseStats } from './redis/phase-stats.js';
 import { NullStates, RedisWorkers, splitTraces, type WorkerReport } from './parallel.js';
@@ -214,6 +215,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
   const re: RedisEvent = { name: '', t: 0, mono: 0, vpid: 0, vtid: 0, p: {}, host: undefined }; // reused: the model keeps no event
   const feed = (ev: CtfEvent) => {
     const t = reader.timeKey(ev);
+    if (t < last) outOfOrder(ev, t, last);
     if (events++ === 0) first = t;
     last = t;
     const cls = ev.event.cls;
