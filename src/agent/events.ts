@@ -32,3 +32,17 @@ export const NODEJS_EVENTS: EventSpec[] = [
 ];
 
 export const EVENT_ID: Record<string, number> = Object.fromEntries(NODEJS_EVENTS.map((e, i) => [e.name, i]));
+
+/** Event ids by name, for call sites: a constant property read, where a lookup by a variable name would be a slow generic one. */
+export const EV = {
+  process_start: EVENT_ID.process_start,
+  http_server_receive: EVENT_ID.http_server_receive,
+  http_server_response: EVENT_ID.http_server_response,
+  http_client_request: EVENT_ID.http_client_request,
+  http_client_response: EVENT_ID.http_client_response,
+  redis_command_send: EVENT_ID.redis_command_send,
+  redis_command_reply: EVENT_ID.redis_command_reply,
+  redis_push: EVENT_ID.redis_push,
+  event_loop_delay: EVENT_ID.event_loop_delay,
+  gc: EVENT_ID.gc,
+} as const;

@@ -6,6 +6,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
+import { EV } from './events.js';
 import { currentRequest, newId, requestContext } from './context.js';
 import { emit, guarded } from './sink.js';
 
@@ -14,8 +15,11 @@ interface Span {
   bytesAtStart: number;
 }
 
-const serverSpans = new WeakMap<object, Span>();
-const clientSpans = new WeakMap<object, Span>();
+// The agent's state rides on the objects it observes, under symbols: cheaper than WeakMaps
+// (no ephemeron tables for the garbage collector), and invisible to the application.
+const SPAN = Symbol('redtrace.span');
+const CONN = Symbol('redtrace.conn');
+type With<K extends symbol, V> = { [k in K]?: V };
 
 function fdOf(s: Socket | null | undefined): number {
   const h = (s as unknown as { _handle?: { fd?: number } } | null)?._handle;
@@ -23,14 +27,13 @@ function fdOf(s: Socket | null | undefined): number {
 }
 
 /** A connection's addresses and fd, read once per socket (kept-alive sockets carry many requests). */
-const connCache = new WeakMap<Socket, (string | number)[]>();
-
 export function connFields(s: Socket | null | undefined): (string | number)[] {
   if (!s) return ['', 0, '', 0, -1];
-  let f = connCache.get(s);
+  const slot = s as Socket & With<typeof CONN, (string | number)[]>;
+  let f = slot[CONN];
   if (!f) {
     f = [s.localAddress ?? '', s.localPort ?? 0, s.remoteAddress ?? '', s.remotePort ?? 0, fdOf(s)];
-    if (f[1]) connCache.set(s, f); // not before the socket is connected
+    if (f[1]) slot[CONN] = f; // not before the socket is connected
   }
   return f;
 }
@@ -57,34 +60,35 @@ export function startHttp(): void {
   subscribe('http.server.request.start', guarded((m: unknown) => {
     const { request, response, socket } = m as { request: IncomingMessage; response: ServerResponse; socket: Socket };
     const id = newId();
-    serverSpans.set(response, { id, bytesAtStart: bytesOut(socket) });
-    emit('http_server_receive', [id, request.method ?? '', pathOf(request.url), ...connFields(socket)]);
+    (response as ServerResponse & With<typeof SPAN, Span>)[SPAN] = { id, bytesAtStart: bytesOut(socket) };
+    emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), ...connFields(socket)]);
     // the request handler runs next, synchronously, in this context
     requestContext.enterWith(id);
   }));
   subscribe('http.server.response.finish', guarded((m: unknown) => {
     const { response, socket } = m as { response: ServerResponse; socket: Socket };
-    const span = serverSpans.get(response);
+    const span = (response as ServerResponse & With<typeof SPAN, Span>)[SPAN];
     if (!span) return;
-    emit('http_server_response', [span.id, response.statusCode, bytesOut(socket) - span.bytesAtStart]);
+    emit(EV.http_server_response, [span.id, response.statusCode, bytesOut(socket) - span.bytesAtStart]);
   }));
   subscribe('http.client.request.start', guarded((m: unknown) => {
     const { request } = m as { request: ClientRequest };
     const id = newId();
-    clientSpans.set(request, { id, bytesAtStart: 0 });
+    const span: Span = { id, bytesAtStart: 0 };
+    (request as ClientRequest & With<typeof SPAN, Span>)[SPAN] = span;
     const host = request.host ?? '';
     const port = Number((request as unknown as { socket?: Socket }).socket?.remotePort ?? portOf(request));
-    emit('http_client_request', [id, currentRequest(), request.method ?? '', host, port, pathOf(request.path)]);
+    emit(EV.http_client_request, [id, currentRequest(), request.method ?? '', host, port, pathOf(request.path)]);
     // bytes read by the socket since now (a kept-alive socket is assigned already; a new one starts at 0)
     const s = (request as unknown as { socket?: Socket | null }).socket;
-    if (s) clientSpans.get(request)!.bytesAtStart = s.bytesRead ?? 0;
+    if (s) span.bytesAtStart = s.bytesRead ?? 0;
   }));
   subscribe('http.client.response.finish', guarded((m: unknown) => {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
-    const span = clientSpans.get(request);
+    const span = (request as ClientRequest & With<typeof SPAN, Span>)[SPAN];
     if (!span) return;
     const s = request.socket as Socket | null;
-    emit('http_client_response', [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, ...connFields(s)]);
+    emit(EV.http_client_response, [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, ...connFields(s)]);
   }));
   startUndici();
 }
@@ -116,31 +120,31 @@ function originOf(origin: string): [string, number] {
 /** fetch(): undici publishes its own channels. */
 function startUndici(): void {
   interface Call { id: number; parent: number; method: string; origin: string; path: string; socket?: Socket; sent: boolean; status: number }
-  const calls = new WeakMap<object, Call>();
+  type Req = object & With<typeof SPAN, Call>;
   subscribe('undici:request:create', guarded((m: unknown) => {
     const { request } = m as { request: { origin: string; method: string; path: string } };
-    calls.set(request, { id: newId(), parent: currentRequest(), method: request.method, origin: String(request.origin), path: pathOf(request.path), sent: false, status: 0 });
+    (request as Req)[SPAN] = { id: newId(), parent: currentRequest(), method: request.method, origin: String(request.origin), path: pathOf(request.path), sent: false, status: 0 };
   }));
   subscribe('undici:client:sendHeaders', guarded((m: unknown) => {
     const { request, socket } = m as { request: object; socket: Socket };
-    const c = calls.get(request);
+    const c = (request as Req)[SPAN];
     if (!c || c.sent) return;
     c.socket = socket;
     c.sent = true;
     const [host, port] = originOf(c.origin);
-    emit('http_client_request', [c.id, c.parent, c.method, host, port, c.path]);
+    emit(EV.http_client_request, [c.id, c.parent, c.method, host, port, c.path]);
   }));
   // the response is complete when its trailers (the end of the body) arrive
   subscribe('undici:request:headers', guarded((m: unknown) => {
     const { request, response } = m as { request: object; response: { statusCode: number } };
-    const c = calls.get(request);
+    const c = (request as Req)[SPAN];
     if (c) c.status = response.statusCode;
   }));
   const done = (request: object, failed: boolean) => {
-    const c = calls.get(request);
+    const c = (request as Req)[SPAN];
     if (!c) return;
-    emit('http_client_response', [c.id, failed ? 0 : c.status, 0, ...connFields(c.socket)]);
-    calls.delete(request);
+    emit(EV.http_client_response, [c.id, failed ? 0 : c.status, 0, ...connFields(c.socket)]);
+    (request as Req)[SPAN] = undefined;
   };
   subscribe('undici:request:trailers', guarded((m: unknown) => done((m as { request: object }).request, false)));
   subscribe('undici:request:error', guarded((m: unknown) => done((m as { request: object }).request, true)));

@@ -7,6 +7,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { Socket } from 'node:net';
+import { EV } from './events.js';
 import { currentRequest, newId } from './context.js';
 import { connFields } from './http.js';
 import { RespScanner } from './resp.js';
@@ -53,7 +54,7 @@ class RedisConnection {
       if (sub) this.subscribed = true;
       this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
       const c = connFields(this.socket);
-      emit('redis_command_send', [id, parent, cmd, argc, r.end - off, pos++, seq, c[0], c[1], c[2], c[3], c[4]]);
+      emit(EV.redis_command_send, [id, parent, cmd, argc, r.end - off, pos++, seq, c[0], c[1], c[2], c[3], c[4]]);
       off = r.end;
     }
     this.out = this.rest(b, off);
@@ -74,7 +75,7 @@ class RedisConnection {
         const confirms = r.type === 0x3e && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
         if (!confirms && (r.type === 0x3e || (this.subscribed && PUSH_KINDS.has(kind)))) {
           const c = connFields(this.socket);
-          emit('redis_push', [kind, r.second ?? '', bytes, c[1], c[4]]);
+          emit(EV.redis_push, [kind, r.second ?? '', bytes, c[1], c[4]]);
           continue;
         }
       }
@@ -85,7 +86,7 @@ class RedisConnection {
       this.queue.shift();
       const redirect = r.error === 'MOVED' || r.error === 'ASK' ? r.error : '';
       const c = connFields(this.socket);
-      emit('redis_command_reply', [head.id, r.type === 0x2d ? 0 : 1, redirect, head.bytes, head.seq, c[1], c[4]]);
+      emit(EV.redis_command_reply, [head.id, r.type === 0x2d ? 0 : 1, redirect, head.bytes, head.seq, c[1], c[4]]);
     }
     this.in = this.rest(b, off);
   }

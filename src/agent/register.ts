@@ -4,6 +4,7 @@
  * process; any failure leaves one warning line and the application alone.
  */
 import { basename } from 'node:path';
+import { EV } from './events.js';
 import { readConfig } from './config.js';
 import { CtfStreamWriter } from './ctf-writer.js';
 import { lttngSink } from './lttng-sink.js';
@@ -26,7 +27,7 @@ function start(): void {
     writer.onError = (e) => disable(e);
     setSink(writer);
   }
-  emit('process_start', [cfg.service, process.pid, process.version]);
+  emit(EV.process_start, [cfg.service, process.pid, process.version]);
   startHttp();
   startRedis(cfg.redisPorts);
   const stopRuntime = startRuntime(cfg.loopIntervalMs);

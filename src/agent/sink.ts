@@ -3,7 +3,6 @@
  * agent with one warning line on stderr, and the application goes on as if
  * no agent were there.
  */
-import { EVENT_ID } from './events.js';
 
 export interface Sink {
   emit(id: number, values: readonly (string | number)[]): void;
@@ -30,10 +29,11 @@ export function disable(why: unknown): void {
   sink = undefined;
 }
 
-export function emit(name: string, values: readonly (string | number)[]): void {
+/** Emits event `id` (see EV in events.ts) with its field values in order. */
+export function emit(id: number, values: readonly (string | number)[]): void {
   if (!sink) return;
   try {
-    sink.emit(EVENT_ID[name], values);
+    sink.emit(id, values);
   } catch (e) {
     disable(e);
   }
