@@ -1,14 +1,11 @@
 /**
- * One pass over an experiment (any number of traces, merged by time): the
- * Redis model into a state history, the Node.js spans, Redis command
- * segments; then the links between them, into request trees.
+ * One pass over an experiment (any number of traces, merged by time; the
+ * Redis model of each trace in a worker thread when several hold Redis
+ * events): the Redis model into a state history, the Node.js spans, Redis
+ * command segments; then the links between them, into request trees.
  */
-import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CtfReader, findTraces, type CtfEvent } from '../ctf/index.js';
-import { HistoryReader, openOrBuild } from '../state/index.js';
-import { cacheDir } from '../record/cache.js';
+import { CtfReader, type CtfEvent } from '../ctf/index.js';
+import { openOrBuild } from '../state/index.js';
 import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.js';
 import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type RedisEvent, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
@@ -17,6 +14,7 @@ import { linkRequests, type Accepts, type TreeNode } from './integration/request
 import { addPhases, type PhaseStats } from './redis/phase-stats.js';
 import { NullStates, RedisWorkers, splitTraces, type WorkerReport } from './parallel.js';
 import type { MergedRedis } from './parallel-merge.js';
+import { fingerprint, historyCurrent, historyPath, loadResult, saveResult } from './stored.js';
 
 export const ANALYSIS_VERSION = REDIS_MODEL_VERSION;
 /** Bumped when the clock alignment changes the times the analysis writes. */
@@ -84,67 +82,6 @@ export interface AnalyzeOptions {
   parallel?: boolean;
 }
 
-/** Where the history of these traces goes: beside the first, or in the cache when that folder is read-only. */
-export function historyPath(dirs: string[]): string {
-  const first = resolve(dirs[0]);
-  const h = createHash('sha256');
-  for (const d of dirs) h.update(resolve(d));
-  try {
-    accessSync(first, constants.W_OK);
-    const d = join(first, '.redtrace');
-    mkdirSync(d, { recursive: true });
-    return join(d, `redis-${h.digest('hex').slice(0, 12)}.ht`);
-  } catch {
-    const d = cacheDir('analysis');
-    mkdirSync(d, { recursive: true });
-    return join(d, `redis-${h.digest('hex').slice(0, 12)}.ht`);
-  }
-}
-
-/** Identity of the traces' content (every file's path, size and time) and the analysis version, stored as the history's version. */
-function fingerprint(dirs: string[]): number {
-  const h = createHash('sha256');
-  h.update(`${ANALYSIS_VERSION}/sync${SYNC_VERSION}/result${RESULT_VERSION}`);
-  for (const { dir } of findTraces(dirs)) {
-    for (const f of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort()) {
-      const st = statSync(join(dir, f));
-      h.update(`${join(dir, f)}:${st.size}:${st.mtimeMs}\n`);
-    }
-  }
-  return h.digest().readUInt32LE(0) & 0x7fffffff;
-}
-
-/**
- * The result beside the history, under the same version: when both are
- * current, `analyze` answers without reading the events again.
- */
-function loadResult(file: string, version: number): AnalysisResult | undefined {
-  try {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { version: number; result: AnalysisResult };
-    return saved.version === version ? { ...saved.result, rebuilt: false } : undefined;
-  } catch {
-    return undefined; // missing or unreadable: analyse again
-  }
-}
-
-function saveResult(file: string, version: number, result: AnalysisResult): void {
-  try {
-    writeFileSync(`${file}.tmp`, JSON.stringify({ version, result }));
-    renameSync(`${file}.tmp`, file); // whole or absent, never half written
-  } catch {
-    // a cache that cannot be written only costs time next run
-  }
-}
-
-function historyCurrent(file: string, version: number): boolean {
-  try {
-    new HistoryReader(file, { analysisVersion: version }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function busStats(messages: BusMessage[]): BusStats {
   const byType: BusStats['byType'] = {};
   const links = new Map<string, { from: string; to: string; count: number; bytes: number }>();
@@ -168,10 +105,10 @@ function num(v: unknown): number {
 
 export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void, opts: AnalyzeOptions = {}): AnalysisResult {
   const file = historyPath(dirs);
-  const version = fingerprint(dirs);
+  const version = fingerprint(dirs, `${ANALYSIS_VERSION}/sync${SYNC_VERSION}/result${RESULT_VERSION}`);
   const resultFile = file.replace(/\.ht$/, '.result.json');
   const split = splitTraces(dirs, opts.parallel);
-  const saved = loadResult(resultFile, version);
+  const saved = loadResult<AnalysisResult>(resultFile, version);
   // a result of the same mode (one pass or workers) whose histories are current
   if (saved && !saved.workers === !split && (saved.workers?.map((w) => w.historyFile) ?? [file]).every((f) => historyCurrent(f, version))) {
     return { ...saved, historyFile: saved.workers ? saved.historyFile : file, workers: saved.workers?.map((w) => ({ ...w, rebuilt: false })) };
