@@ -8,6 +8,7 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { CtfReader } from '../ctf/index.js';
 import { outOfOrder } from './order.js';
+import { num, redisEvent } from './event-record.js';
 import { openOrBuild } from '../state/index.js';
 import { RedisModel, type RedisEvent, type Segment } from './redis/model.js';
 import { addPhases, type PhaseStats } from './redis/phase-stats.js';
@@ -75,10 +76,6 @@ class Segments {
     this.f.n = w * SEG_F;
     this.i.n = w * SEG_I;
   }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'bigint' ? Number(v) : Number(v ?? 0);
 }
 
 function run(): void {
@@ -170,15 +167,8 @@ function run(): void {
         const vpid = num(ctx?.vpid ?? st.vpid);
         const p = ev.payload as Record<string, unknown>;
         if (model.handles(name)) lastRedis = t;
-        re.name = name;
-        re.t = t;
-        re.mono = Number(ev.stream.base) + ev.cycles;
-        re.vpid = vpid;
-        re.vtid = num(ctx?.vtid ?? vpid);
-        re.p = p;
-        re.host = job.hostNames ? st.host : undefined;
         const known = model.nodes.size;
-        model.handle(re);
+        model.handle(redisEvent(re, ev, t, vpid, job.hostNames ? st.host : undefined));
         if (model.nodes.size > known) nodeIndex([...model.nodes.keys()].at(-1)!);
         if (name === 'redis:accept_connection') {
           const node = nodeIndex(job.hostNames ? `redis-${vpid}@${st.host}` : `redis-${vpid}`);

@@ -10,6 +10,7 @@ import { planClocks, type ClockPlan, type HostClock } from '../experiment/hosts.
 import { RedisModel, REDIS_MODEL_VERSION, type BusMessage, type RedisEvent, type Segment } from './redis/model.js';
 import { NodeModel } from './node/spans.js';
 import { outOfOrder } from './order.js';
+import { num, redisEvent } from './event-record.js';
 import { linkRequests, type Accepts, type TreeNode } from './integration/request-tree.js';
 import { addPhases, type PhaseStats } from './redis/phase-stats.js';
 import { NullStates, RedisWorkers, splitTraces, type WorkerReport } from './parallel.js';
@@ -99,10 +100,6 @@ function busStats(messages: BusMessage[]): BusStats {
   return { messages: messages.length, byType, byLink: [...links.values()].sort((a, b) => b.bytes - a.bytes) };
 }
 
-function num(v: unknown): number {
-  return typeof v === 'bigint' ? Number(v) : Number(v ?? 0);
-}
-
 export function analyze(dirs: string[], progress?: (done: number, total: number, events: number) => void, opts: AnalyzeOptions = {}): AnalysisResult {
   const file = historyPath(dirs);
   const version = fingerprint(dirs, `${ANALYSIS_VERSION}/sync${SYNC_VERSION}/result${RESULT_VERSION}`);
@@ -170,14 +167,7 @@ export function analyze(dirs: string[], progress?: (done: number, total: number,
     const vpid = num(ctx?.vpid ?? st.vpid);
     const p = ev.payload as Record<string, unknown>;
     if (kind === REDIS) {
-      re.name = name;
-      re.t = t;
-      re.mono = Number(ev.stream.base) + ev.cycles;
-      re.vpid = vpid;
-      re.vtid = num(ctx?.vtid ?? vpid);
-      re.p = p;
-      re.host = multiHost ? st.host : undefined;
-      redis!.handle(re);
+      redis!.handle(redisEvent(re, ev, t, vpid, multiHost ? st.host : undefined));
       if (name === 'redis:accept_connection') {
         const port = num(p.peer_port);
         const node = multiHost ? `redis-${vpid}@${st.host}` : `redis-${vpid}`;
