@@ -2,9 +2,12 @@
  * bench:agent-overhead — what the Node.js agent costs an application. The
  * two-service app of the tests (gateway → service → Redis, through http,
  * fetch, ioredis and node-redis) under autocannon, in rounds alternating
- * three configurations: no agent; the redtrace agent; OpenTelemetry's
- * auto-instrumentation with an exporter that drops spans.
- * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..} (loss = 1 - rps / baseline rps, medians)
+ * four configurations: no agent; the redtrace agent; OpenTelemetry's
+ * auto-instrumentation with an exporter that drops spans; and the async
+ * context alone (an AsyncLocalStorage entered per request, nothing
+ * recorded), the floor under any agent that finds parents that way.
+ * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..,"async_context_loss":..}
+ * (loss = 1 - rps / baseline rps, medians)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +22,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVICES = here('../examples/services/');
-const PRELOAD = { none: [] as string[], redtrace: ['--require', here('../cjs/agent/register.js')], otel: ['--require', here('../test/support/otel/preload.cjs')] };
+const PRELOAD = {
+  none: [] as string[],
+  redtrace: ['--require', here('../cjs/agent/register.js')],
+  otel: ['--require', here('../test/support/otel/preload.cjs')],
+  async_context: ['--require', here('./async-context-only.cjs')],
+};
 type Config = keyof typeof PRELOAD;
 
 async function measure(cfg: Config, redisPort: number, traceDir: string): Promise<number> {
@@ -45,8 +53,8 @@ async function main(): Promise<void> {
   const redisPort = freePort();
   const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
   try {
-    const rps: Record<Config, number[]> = { none: [], redtrace: [], otel: [] };
-    const order: Config[] = ['none', 'redtrace', 'otel'];
+    const rps: Record<Config, number[]> = { none: [], redtrace: [], otel: [], async_context: [] };
+    const order: Config[] = ['none', 'redtrace', 'otel', 'async_context'];
     for (let round = 0; round < ROUNDS; round++) {
       for (const cfg of round % 2 === 0 ? order : [...order].reverse()) {
         const v = await measure(cfg, redisPort, join(work, `traces-${round}`));
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
     for (const c of order) console.log(`${c}: ${rps[c].map((x) => Math.round(x)).join(' ')} req/s`);
     const base = median(rps.none);
     const loss = (c: Config) => Math.round((1 - median(rps[c]) / base) * 1000) / 1000;
-    console.log(JSON.stringify({ bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), baseline_rps: Math.round(base) }));
+    console.log(JSON.stringify({ bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), async_context_loss: loss('async_context'), baseline_rps: Math.round(base) }));
   } finally {
     await stopProcess(redis);
     rmSync(work, { recursive: true, force: true });

@@ -113,6 +113,10 @@ ${events}`;
 const [K_U8, K_U16, K_I32, K_U32, K_U64, K_F64, K_STRING] = [0, 1, 2, 3, 4, 5, 6];
 const KIND_CODE: Record<FieldKind, number> = { u8: K_U8, u16: K_U16, i32: K_I32, u32: K_U32, u64: K_U64, f64: K_F64, string: K_STRING };
 const KINDS = NODEJS_EVENTS.map((e) => Uint8Array.from(e.fields, ([, k]) => KIND_CODE[k]));
+const SIZE: Record<FieldKind, number> = { u8: 1, u16: 2, i32: 4, u32: 4, u64: 8, f64: 8, string: 0 };
+// per event id: the bytes of its header and fixed-size fields, and where its strings are
+const FIXED_BYTES = NODEJS_EVENTS.map((e) => e.fields.reduce((n, [, k]) => n + SIZE[k], 10));
+const STRING_FIELDS = NODEJS_EVENTS.map((e) => Uint8Array.from(e.fields.flatMap(([, k], i) => (k === 'string' ? [i] : []))));
 
 /** Writes a NUL-terminated UTF-8 string (NULs inside become spaces); returns the offset after it. */
 function putString(b: Buffer, p: number, s: string): number {
@@ -135,7 +139,7 @@ function putString(b: Buffer, p: number, s: string): number {
 export class CtfStreamWriter {
   readonly dir: string;
   private fd: number;
-  private buf = Buffer.alloc(PACKET_BYTES);
+  private buf: Buffer = Buffer.alloc(PACKET_BYTES);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, PACKET_BYTES);
   private pos = FIRST_EVENT;
   private seq = 0;
@@ -143,6 +147,8 @@ export class CtfStreamWriter {
   private firstTs = 0n;
   private lastTs = 0n;
   private queue: Buffer[] = [];
+  /** Packets already written, to fill again: fresh 64 KiB buffers would cost page faults and zeroing. */
+  private spare: Buffer[] = [];
   private writing = false;
   private fileOffset = 0;
   private readonly uuid: Buffer;
@@ -178,10 +184,11 @@ export class CtfStreamWriter {
     if (this.closed) return;
     const kinds = KINDS[id];
     const ts = process.hrtime.bigint();
-    let need = 10;
-    for (let i = 0; i < kinds.length; i++) {
-      const v = values[i];
-      need += kinds[i] === K_STRING ? (typeof v !== 'string' ? 32 : v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1 : 8;
+    let need = FIXED_BYTES[id];
+    const strings = STRING_FIELDS[id];
+    for (let i = 0; i < strings.length; i++) {
+      const v = values[strings[i]];
+      need += (typeof v !== 'string' ? 32 : v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1;
     }
     if (!this.reserve(need, ts)) {
       this.discarded++;
@@ -233,7 +240,7 @@ export class CtfStreamWriter {
     b.writeUInt32LE(0, 80);
     b.fill(0, this.pos);
     this.queue.push(b);
-    this.buf = Buffer.alloc(PACKET_BYTES);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(PACKET_BYTES); // every byte is written before the packet goes out
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, PACKET_BYTES);
     this.pos = FIRST_EVENT;
     this.drain();
@@ -254,6 +261,7 @@ export class CtfStreamWriter {
         // (a synchronous flush may have written it already and emptied the queue)
         this.queue.shift();
         this.fileOffset += b.length;
+        if (this.spare.length < 4) this.spare.push(b);
       }
       this.drain();
     });

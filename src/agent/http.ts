@@ -61,7 +61,8 @@ export function startHttp(): void {
     const { request, response, socket } = m as { request: IncomingMessage; response: ServerResponse; socket: Socket };
     const id = newId();
     (response as ServerResponse & With<typeof SPAN, Span>)[SPAN] = { id, bytesAtStart: bytesOut(socket) };
-    emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), ...connFields(socket)]);
+    const c = connFields(socket);
+    emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), c[0], c[1], c[2], c[3], c[4]]);
     // the request handler runs next, synchronously, in this context
     requestContext.enterWith(id);
   }));
@@ -88,7 +89,8 @@ export function startHttp(): void {
     const span = (request as ClientRequest & With<typeof SPAN, Span>)[SPAN];
     if (!span) return;
     const s = request.socket as Socket | null;
-    emit(EV.http_client_response, [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, ...connFields(s)]);
+    const c = connFields(s);
+    emit(EV.http_client_response, [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, c[0], c[1], c[2], c[3], c[4]]);
   }));
   startUndici();
 }
@@ -143,7 +145,8 @@ function startUndici(): void {
   const done = (request: object, failed: boolean) => {
     const c = (request as Req)[SPAN];
     if (!c) return;
-    emit(EV.http_client_response, [c.id, failed ? 0 : c.status, 0, ...connFields(c.socket)]);
+    const f = connFields(c.socket);
+    emit(EV.http_client_response, [c.id, failed ? 0 : c.status, 0, f[0], f[1], f[2], f[3], f[4]]);
     (request as Req)[SPAN] = undefined;
   };
   subscribe('undici:request:trailers', guarded((m: unknown) => done((m as { request: object }).request, false)));

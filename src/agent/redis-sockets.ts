@@ -38,26 +38,45 @@ class RedisConnection {
 
   constructor(private readonly socket: Socket) {}
 
-  written(chunk: Buffer): void {
+  /** What the application wrote: a string (as Redis clients write commands) or bytes. */
+  written(chunk: string | Buffer): void {
     if (this.dead) return;
-    const b = this.out ? Buffer.concat([this.out, chunk]) : chunk;
     const r = this.resp;
-    let off = 0;
-    let pos = 0;
     const parent = currentRequest();
+    let pos = 0;
+    if (typeof chunk === 'string') {
+      // the common case, scanned as it is: whole commands, in a string of one-byte characters
+      let off = 0;
+      if (this.out === undefined && Buffer.byteLength(chunk) === chunk.length) {
+        while (r.nextCommand(chunk, off)) {
+          this.sent(parent, r.end - off, pos++);
+          off = r.end;
+        }
+        if (off === chunk.length) return;
+      }
+      chunk = Buffer.from(off === 0 ? chunk : chunk.slice(off));
+    }
+    const b = this.out ? Buffer.concat([this.out, chunk]) : chunk;
+    let off = 0;
     while (r.next(b, off)) {
-      const cmd = r.first === undefined ? '' : r.first.toLowerCase();
-      const argc = r.count;
-      const id = newId();
-      const seq = this.seq++;
-      const sub = SUBSCRIBE_CMDS.has(cmd);
-      if (sub) this.subscribed = true;
-      this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
-      const c = connFields(this.socket);
-      emit(EV.redis_command_send, [id, parent, cmd, argc, r.end - off, pos++, seq, c[0], c[1], c[2], c[3], c[4]]);
+      this.sent(parent, r.end - off, pos++);
       off = r.end;
     }
     this.out = this.rest(b, off);
+  }
+
+  /** Records the command the scanner just found. */
+  private sent(parent: number, bytes: number, pos: number): void {
+    const r = this.resp;
+    const cmd = r.first === undefined ? '' : r.first.toLowerCase();
+    const argc = r.count;
+    const id = newId();
+    const seq = this.seq++;
+    const sub = SUBSCRIBE_CMDS.has(cmd);
+    if (sub) this.subscribed = true;
+    this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
+    const c = connFields(this.socket);
+    emit(EV.redis_command_send, [id, parent, cmd, argc, bytes, pos, seq, c[0], c[1], c[2], c[3], c[4]]);
   }
 
   received(chunk: Buffer): void {
@@ -101,13 +120,18 @@ class RedisConnection {
   }
 }
 
-function looksLikeResp(chunk: Buffer): boolean {
-  return chunk.length > 4 && chunk[0] === 0x2a /* * */ && /^\*\d+\r\n\$\d+\r\n/.test(chunk.toString('latin1', 0, 24));
+function looksLikeResp(chunk: string | Buffer): boolean {
+  const head = typeof chunk === 'string' ? chunk.slice(0, 24) : chunk.toString('latin1', 0, 24);
+  return /^\*\d+\r\n\$\d+\r\n/.test(head);
 }
 
-function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
+/** A written chunk as the scanner takes it: a string (in UTF-8) or bytes. */
+function payload(chunk: unknown, encoding: unknown): string | Buffer | undefined {
+  if (typeof chunk === 'string') {
+    if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return chunk;
+    return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  }
   if (Buffer.isBuffer(chunk)) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return undefined;
 }
@@ -120,8 +144,8 @@ export function startRedis(ports: Set<number>): void {
     // hot paths: every write and every data event of the socket, until it is known not to be Redis
     const observeWrite = (chunk: unknown, encoding: unknown): void => {
       try {
-        const b = toBuffer(chunk, encoding);
-        if (!b || b.length === 0) return;
+        const b = payload(chunk, encoding);
+        if (b === undefined || b.length === 0) return;
         if (!decided) {
           decided = true;
           if (ports.has(socket.remotePort ?? -1) || looksLikeResp(b)) conn = new RedisConnection(socket);
@@ -134,8 +158,9 @@ export function startRedis(ports: Set<number>): void {
     };
     const observeData = (chunk: unknown): void => {
       try {
-        const b = toBuffer(chunk, undefined);
-        if (b) conn!.received(b);
+        // (a string when the client set an encoding on the socket)
+        const b = Buffer.isBuffer(chunk) ? chunk : payload(chunk, undefined);
+        if (b !== undefined) conn!.received(typeof b === 'string' ? Buffer.from(b) : b);
       } catch (e) {
         disable(e);
       }

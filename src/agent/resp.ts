@@ -77,6 +77,38 @@ export class RespScanner {
     return true;
   }
 
+  /**
+   * Scans a command that a client wrote as a string (ioredis and node-redis
+   * do), without converting it to bytes. Only for strings whose characters
+   * are all one byte (the caller checks), so that the bulk lengths, counted
+   * in bytes, can be skipped in characters. False when the string ends
+   * before the command does, or holds anything but an array of bulk
+   * strings: the byte scanner then decides.
+   */
+  nextCommand(s: string, off: number): boolean {
+    this.first = this.second = this.error = undefined;
+    this.count = 0;
+    if (off >= s.length || s.charCodeAt(off) !== 0x2a) return false;
+    let le = s.indexOf('\r', off + 1);
+    if (le < 0) return false;
+    const n = intIn(s, off + 1, le);
+    let at = le + 2;
+    for (let i = 0; i < n; i++) {
+      if (s.charCodeAt(at) !== 0x24) return false;
+      le = s.indexOf('\r', at + 1);
+      if (le < 0) return false;
+      const len = intIn(s, at + 1, le);
+      const start = le + 2;
+      at = start + len + 2;
+      if (len < 0 || at > s.length || s.charCodeAt(at - 2) !== CR) return false;
+      if (i === 0 && len <= MAX_TEXT) this.first = s.slice(start, start + len);
+    }
+    this.type = 0x2a;
+    this.count = n < 0 ? 0 : n;
+    this.end = at;
+    return true;
+  }
+
   /** Offset after the item at `off`, or -1 if incomplete; keeps a short string's text when asked. */
   private skip(b: Buffer, off: number, depth: number, keep: boolean): number {
     this.text = undefined;
@@ -121,6 +153,19 @@ function lineEnd(b: Buffer, from: number): number {
   const last = b.length - 1;
   for (let i = from; i < last; i++) if (b[i] === CR) return i;
   return -1;
+}
+
+/** The decimal integer of characters [from, to) of a string, read without making another. */
+function intIn(s: string, from: number, to: number): number {
+  let neg = false;
+  let i = from;
+  if (s.charCodeAt(i) === 0x2d) {
+    neg = true;
+    i++;
+  }
+  let n = 0;
+  for (; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return neg ? -n : n;
 }
 
 /** The decimal integer of bytes [from, to), read without making a string. */

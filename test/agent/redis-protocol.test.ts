@@ -84,6 +84,47 @@ describe('agent on the Redis protocol', () => {
     assert.deepEqual(pushes.map((e) => [e.p.kind, e.p.channel]), [['message', 'news'], ['message', 'sport']]);
   });
 
+  test('commands written as strings, as bytes, split or several at once: names, sizes in bytes, order', () => {
+    // ioredis writes commands as strings (a pipeline in one string); a value of several-byte characters
+    // makes its length in characters differ from its size in bytes. The raw socket writes three commands
+    // in one string, then one command cut in two Buffers.
+    const events = runTraced(`
+      const { Redis } = require('ioredis');
+      const net = require('node:net');
+      (async () => {
+        const a = new Redis({ port: ${single} });
+        await a.pipeline().set('k', 'déjà vu ☕').get('k').exec();
+        a.disconnect();
+        const s = net.connect(${single}, '127.0.0.1');
+        let got = '';
+        s.on('data', (d) => { got += d; });
+        await new Promise((r) => s.once('connect', r));
+        s.write('*1\\r\\n$4\\r\\nPING\\r\\n*2\\r\\n$3\\r\\nGET\\r\\n$1\\r\\nk\\r\\n*2\\r\\n$6\\r\\nEXISTS\\r\\n$1\\r\\nk\\r\\n');
+        const cut = Buffer.from('*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nq\\r\\n$2\\r\\nzz\\r\\n');
+        s.write(cut.subarray(0, 10));
+        await new Promise((r) => setTimeout(r, 20));
+        s.write(cut.subarray(10));
+        while (!got.endsWith('+OK\\r\\n')) await new Promise((r) => setTimeout(r, 10));
+        s.end();
+      })();`, {}, path.join(tmp, 't3'));
+    const sends = events.filter((e) => e.name === 'redis_command_send');
+    const resp = (args: string[]) => Buffer.byteLength(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+    const i = sends.findIndex((e) => e.p.cmd === 'set');
+    assert.deepEqual(sends.slice(i, i + 2).map((e) => [e.p.cmd, e.p.argc, e.p.bytes, e.p.pipeline_pos]), [
+      ['set', 3, resp(['set', 'k', 'déjà vu ☕']), 0],
+      ['get', 2, resp(['get', 'k']), 1],
+    ]);
+    const raw = sends.slice(-4).map((e) => [e.p.cmd, e.p.argc, e.p.bytes, e.p.pipeline_pos]);
+    assert.deepEqual(raw, [
+      ['ping', 1, resp(['PING']), 0],
+      ['get', 2, resp(['GET', 'k']), 1],
+      ['exists', 2, resp(['EXISTS', 'k']), 2],
+      ['set', 3, resp(['SET', 'q', 'zz']), 0],
+    ]);
+    const replies = events.filter((e) => e.name === 'redis_command_reply');
+    for (const s of sends.slice(-4)) assert.equal(replies.filter((r) => r.p.command_id === s.p.command_id).length, 1, `one reply for ${s.p.cmd}`);
+  });
+
   test('MOVED redirects in a cluster are recorded on the reply', () => {
     const events = runTraced(`
       const { Redis } = require('ioredis');
