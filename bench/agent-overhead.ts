@@ -6,10 +6,12 @@
  * auto-instrumentation with an exporter that drops spans; and the async
  * context alone (an AsyncLocalStorage entered per request, nothing
  * recorded), the floor under any agent that finds parents that way.
- * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..,"async_context_loss":..}
- * (loss = 1 - rps / baseline rps, medians)
+ * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..,"async_context_loss":..,
+ * "baseline_rps":..,"cpu_us_per_request":{..}} (loss = 1 - rps / baseline rps; medians; the CPU
+ * is the gateway's and the service's, per request through the gateway)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,7 @@ import { median, step } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVICES = here('../examples/services/');
 const PRELOAD = {
@@ -30,7 +33,14 @@ const PRELOAD = {
 };
 type Config = keyof typeof PRELOAD;
 
-async function measure(cfg: Config, redisPort: number, traceDir: string): Promise<number> {
+/** CPU time (user + system, all threads) a process has used so far, in µs. */
+function cpuMicros(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/** Requests per second, and the two services' CPU per request (µs): steadier than throughput on a shared machine. */
+async function measure(cfg: Config, redisPort: number, traceDir: string): Promise<{ rps: number; cpu: number }> {
   const svcPort = freePort();
   const gwPort = freePort();
   const env = { REDTRACE_TRACE_DIR: traceDir, REDTRACE_REDIS_PORTS: String(redisPort) };
@@ -40,9 +50,12 @@ async function measure(cfg: Config, redisPort: number, traceDir: string): Promis
     procs.push(await startProcess(process.execPath, [...PRELOAD[cfg], join(SERVICES, 'gateway.cjs'), String(gwPort), String(svcPort)], env, /ready/));
     const url = `http://127.0.0.1:${gwPort}/api/key`;
     await autocannon({ url, connections: 10, duration: 2 }); // warm-up (JIT, connection pools)
+    const cpu = () => procs.reduce((t, p) => t + cpuMicros(p.child.pid!), 0);
+    const cpu0 = cpu();
     const r = await autocannon({ url, connections: 10, duration: SECONDS });
+    const used = cpu() - cpu0;
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${cfg}: ${r.non2xx} non-2xx replies, ${r.errors} errors`);
-    return r.requests.average;
+    return { rps: r.requests.average, cpu: used / r.requests.total };
   } finally {
     for (const p of procs.reverse()) await stopProcess(p);
   }
@@ -54,18 +67,20 @@ async function main(): Promise<void> {
   const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
   try {
     const rps: Record<Config, number[]> = { none: [], redtrace: [], otel: [], async_context: [] };
+    const cpu: Record<Config, number[]> = { none: [], redtrace: [], otel: [], async_context: [] };
     const order: Config[] = ['none', 'redtrace', 'otel', 'async_context'];
     for (let round = 0; round < ROUNDS; round++) {
       for (const cfg of round % 2 === 0 ? order : [...order].reverse()) {
         const v = await measure(cfg, redisPort, join(work, `traces-${round}`));
-        step(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v)} req/s`, () => undefined);
-        rps[cfg].push(v);
+        step(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v.rps)} req/s, ${Math.round(v.cpu)} µs CPU/request`, () => undefined);
+        rps[cfg].push(v.rps);
+        cpu[cfg].push(v.cpu);
       }
     }
-    for (const c of order) console.log(`${c}: ${rps[c].map((x) => Math.round(x)).join(' ')} req/s`);
+    for (const c of order) console.log(`${c}: ${rps[c].map((x) => Math.round(x)).join(' ')} req/s; ${cpu[c].map((x) => Math.round(x)).join(' ')} µs CPU/request`);
     const base = median(rps.none);
     const loss = (c: Config) => Math.round((1 - median(rps[c]) / base) * 1000) / 1000;
-    console.log(JSON.stringify({ bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), async_context_loss: loss('async_context'), baseline_rps: Math.round(base) }));
+    console.log(JSON.stringify({ bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), async_context_loss: loss('async_context'), baseline_rps: Math.round(base), cpu_us_per_request: Object.fromEntries(order.map((c) => [c, Math.round(median(cpu[c]))])) }));
   } finally {
     await stopProcess(redis);
     rmSync(work, { recursive: true, force: true });
