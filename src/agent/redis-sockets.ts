@@ -45,7 +45,7 @@ class RedisConnection {
     const parent = currentRequest();
     let pos = 0;
     if (typeof chunk === 'string') {
-      // the common case, scanned as it is: whole commands, in a string of one-byte characters
+      // the common case, scanned as it is: whole commands in an ASCII string (one byte per character)
       let off = 0;
       if (this.out === undefined && Buffer.byteLength(chunk) === chunk.length) {
         while (r.nextCommand(chunk, off)) {
