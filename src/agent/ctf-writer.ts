@@ -1,10 +1,11 @@
 /**
  * Writes the agent's events as a CTF 1.8 trace (one per process): LTTng's
  * shape (same `monotonic` clock, same clock UUID — the boot id — so the
- * trace lines up with LTTng traces of the host), packets of fixed size
- * filled in memory and written by a background queue. When the queue is
- * full, events are counted as discarded in the next packet's context,
- * never blocking the application.
+ * trace lines up with LTTng traces of the host), packets of up to 64 KiB
+ * filled in memory and written by a background queue when full or a second
+ * old (a process killed outright loses at most its last second). When the
+ * queue is full, events are counted as discarded in the next packet's
+ * context, never blocking the application.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, write, writeFileSync, writeSync } from 'node:fs';
@@ -18,6 +19,7 @@ const CONTEXT_BYTES = 52; // timestamp_begin/end, content_size, packet_size, pac
 const FIRST_EVENT = HEADER_BYTES + CONTEXT_BYTES;
 const MAX_STRING = 4096;
 const MAX_QUEUED = 64; // 4 MiB of packets waiting for the disk at most
+const MAX_PACKET_AGE_MS = 1000;
 
 const CTF_TYPES: Record<FieldKind, string> = {
   u8: 'uint8_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t', u64: 'uint64_t', f64: 'double', string: 'string',
@@ -146,12 +148,14 @@ export class CtfStreamWriter {
   private discarded = 0;
   private firstTs = 0n;
   private lastTs = 0n;
-  private queue: Buffer[] = [];
+  /** Closed packets waiting for the disk: the buffer and the bytes of it that are the packet. */
+  private queue: { buf: Buffer; len: number }[] = [];
   /** Packets already written, to fill again: fresh 64 KiB buffers would cost page faults and zeroing. */
   private spare: Buffer[] = [];
   private writing = false;
   private fileOffset = 0;
   private readonly uuid: Buffer;
+  private readonly timer: NodeJS.Timeout;
   closed = false;
   /** Called once when a background write fails (the agent disables itself). */
   onError: (e: Error) => void = () => {
@@ -168,6 +172,19 @@ export class CtfStreamWriter {
     const real = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
     writeFileSync(join(this.dir, 'metadata'), metadataText({ uuid, clockUuid: bootId(), offsetNs: real - mono, ...o }));
     this.fd = openSync(join(this.dir, 'stream_0'), 'w');
+    this.timer = setInterval(() => this.closeOldPacket(), MAX_PACKET_AGE_MS);
+    this.timer.unref();
+  }
+
+  /** Sends the packet being filled to the disk if its first event is a second old (quiet processes too). */
+  private closeOldPacket(): void {
+    try {
+      // (when the disk is behind, the packet keeps filling: memory stays bounded)
+      if (this.closed || this.pos === FIRST_EVENT || this.queue.length >= MAX_QUEUED) return;
+      if (process.hrtime.bigint() - this.firstTs >= BigInt(MAX_PACKET_AGE_MS) * 1_000_000n) this.closePacket();
+    } catch (e) {
+      this.onError(e as Error);
+    }
   }
 
   /** Room for an event of up to `bytes` bytes, or false when it must be dropped. */
@@ -223,7 +240,7 @@ export class CtfStreamWriter {
     this.pos = p;
   }
 
-  /** Fills in the packet context and hands the packet to the write queue. */
+  /** Fills in the packet context and hands the packet, as long as its events, to the write queue. */
   private closePacket(): void {
     if (this.pos === FIRST_EVENT) return;
     const b = this.buf;
@@ -234,13 +251,12 @@ export class CtfStreamWriter {
     b.writeBigUInt64LE(this.firstTs, 32);
     b.writeBigUInt64LE(this.lastTs, 40);
     b.writeBigUInt64LE(BigInt(this.pos * 8), 48);
-    b.writeBigUInt64LE(BigInt(PACKET_BYTES * 8), 56);
+    b.writeBigUInt64LE(BigInt(this.pos * 8), 56);
     b.writeBigUInt64LE(BigInt(this.seq++), 64);
     b.writeBigUInt64LE(BigInt(this.discarded), 72);
     b.writeUInt32LE(0, 80);
-    b.fill(0, this.pos);
-    this.queue.push(b);
-    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(PACKET_BYTES); // every byte is written before the packet goes out
+    this.queue.push({ buf: b, len: this.pos });
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(PACKET_BYTES); // only written bytes go out
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, PACKET_BYTES);
     this.pos = FIRST_EVENT;
     this.drain();
@@ -249,19 +265,19 @@ export class CtfStreamWriter {
   private drain(): void {
     if (this.writing || this.queue.length === 0 || this.closed) return;
     this.writing = true;
-    const b = this.queue[0];
+    const p = this.queue[0];
     const at = this.fileOffset;
-    write(this.fd, b, 0, b.length, at, (err) => {
+    write(this.fd, p.buf, 0, p.len, at, (err) => {
       this.writing = false;
       if (err) {
         this.onError(err); // the disk failed: stop tracing rather than disturb the application
         return;
       }
-      if (this.queue[0] === b) {
+      if (this.queue[0] === p) {
         // (a synchronous flush may have written it already and emptied the queue)
         this.queue.shift();
-        this.fileOffset += b.length;
-        if (this.spare.length < 4) this.spare.push(b);
+        this.fileOffset += p.len;
+        if (this.spare.length < 4) this.spare.push(p.buf);
       }
       this.drain();
     });
@@ -273,9 +289,9 @@ export class CtfStreamWriter {
     this.closePacket();
     // an asynchronous write may be in flight for queue[0]: write every queued packet at its own offset
     let at = this.fileOffset;
-    for (const b of this.queue) {
-      writeSync(this.fd, b, 0, b.length, at);
-      at += b.length;
+    for (const p of this.queue) {
+      writeSync(this.fd, p.buf, 0, p.len, at);
+      at += p.len;
     }
     this.fileOffset = at;
     this.queue = [];
@@ -283,6 +299,7 @@ export class CtfStreamWriter {
 
   close(): void {
     if (this.closed) return;
+    clearInterval(this.timer);
     this.flushSync();
     this.closed = true;
     closeSync(this.fd);
