@@ -13,7 +13,7 @@ import { connFields } from './http.js';
 import { RespScanner } from './resp.js';
 import { disable, emit, guarded } from './sink.js';
 
-/** Give up on a connection whose unparsed bytes grow past this (a huge value): memory stays bounded. */
+/** Give up on a connection whose unparsed bytes grow past this (a huge value inside an array): memory stays bounded. */
 const MAX_PENDING = 4 << 20;
 const SUBSCRIBE_CMDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
 const PUSH_KINDS = new Set(['message', 'pmessage', 'smessage']);
@@ -34,6 +34,9 @@ class RedisConnection {
   private seq = 0;
   private subscribed = false;
   private dead = false;
+  /** Bytes still to come of a long bulk reply, counted as they pass instead of kept; and its whole size. */
+  private skip = 0;
+  private skipSize = 0;
   private readonly resp = new RespScanner();
 
   constructor(private readonly socket: Socket) {}
@@ -81,6 +84,15 @@ class RedisConnection {
 
   received(chunk: Buffer): void {
     if (this.dead) return;
+    if (this.skip > 0) {
+      if (chunk.length < this.skip) {
+        this.skip -= chunk.length;
+        return;
+      }
+      chunk = chunk.subarray(this.skip);
+      this.skip = 0;
+      this.replied(true, '', this.skipSize);
+    }
     const b = this.in ? Buffer.concat([this.in, chunk]) : chunk;
     const r = this.resp;
     let off = 0;
@@ -98,16 +110,28 @@ class RedisConnection {
           continue;
         }
       }
-      const head = this.queue[0];
-      if (!head) continue; // a reply we did not see asked for (the agent started late)
-      head.bytes += bytes;
-      if (--head.replies > 0) continue;
-      this.queue.shift();
-      const redirect = r.error === 'MOVED' || r.error === 'ASK' ? r.error : '';
-      const c = connFields(this.socket);
-      emit(EV.redis_command_reply, [head.id, r.type === 0x2d ? 0 : 1, redirect, head.bytes, head.seq, c[1], c[4]]);
+      this.replied(r.type !== 0x2d, r.error === 'MOVED' || r.error === 'ASK' ? r.error : '', bytes);
+    }
+    // a long value: the rest of it is counted, not kept (keys and values are never recorded anyway)
+    const size = r.bulkSize(b, off);
+    if (size > b.length - off) {
+      this.skip = size - (b.length - off);
+      this.skipSize = size;
+      this.in = undefined;
+      return;
     }
     this.in = this.rest(b, off);
+  }
+
+  /** A reply (or one of several, for SUBSCRIBE) to the oldest command still waiting. */
+  private replied(ok: boolean, redirect: string, bytes: number): void {
+    const head = this.queue[0];
+    if (!head) return; // a reply we did not see asked for (the agent started late)
+    head.bytes += bytes;
+    if (--head.replies > 0) return;
+    this.queue.shift();
+    const c = connFields(this.socket);
+    emit(EV.redis_command_reply, [head.id, ok ? 1 : 0, redirect, head.bytes, head.seq, c[1], c[4]]);
   }
 
   private rest(b: Buffer, off: number): Buffer | undefined {

@@ -109,6 +109,19 @@ export class RespScanner {
     return true;
   }
 
+  /**
+   * The size in bytes of the bulk string (`$` or `=`) at `off` once its
+   * header line has arrived, whatever of its body has; -1 for anything else.
+   * A long value can then be counted as it passes instead of kept.
+   */
+  bulkSize(b: Buffer, off: number): number {
+    if (off >= b.length || (b[off] !== 0x24 && b[off] !== 0x3d)) return -1;
+    const le = lineEnd(b, off + 1);
+    if (le < 0) return -1;
+    const n = intAt(b, off + 1, le);
+    return n < 0 ? -1 : le + 2 + n + 2 - off;
+  }
+
   /** Offset after the item at `off`, or -1 if incomplete; keeps a short string's text when asked. */
   private skip(b: Buffer, off: number, depth: number, keep: boolean): number {
     this.text = undefined;

@@ -125,6 +125,24 @@ describe('agent on the Redis protocol', () => {
     for (const s of sends.slice(-4)) assert.equal(replies.filter((r) => r.p.command_id === s.p.command_id).length, 1, `one reply for ${s.p.cmd}`);
   });
 
+  test('a reply larger than what the agent keeps in memory is counted as it passes, and the connection stays traced', () => {
+    const events = runTraced(`
+      const { Redis } = require('ioredis');
+      (async () => {
+        const a = new Redis({ port: ${single} });
+        await a.set('big', 'x'.repeat(6 << 20));
+        await a.get('big');
+        await a.incr('after');
+        a.disconnect();
+      })();`, {}, path.join(tmp, 't4'));
+    const sends = events.filter((e) => e.name === 'redis_command_send');
+    const replies = new Map(events.filter((e) => e.name === 'redis_command_reply').map((e) => [e.p.command_id, e.p]));
+    const reply = (cmd: string) => replies.get(sends.find((e) => e.p.cmd === cmd)?.p.command_id);
+    assert.equal(reply('get')?.bytes, `$${6 << 20}\r\n`.length + (6 << 20) + 2);
+    assert.equal(reply('get')?.ok, 1);
+    assert.equal(reply('incr')?.bytes, ':1\r\n'.length, 'the command after the long value is still traced');
+  });
+
   test('MOVED redirects in a cluster are recorded on the reply', () => {
     const events = runTraced(`
       const { Redis } = require('ioredis');
