@@ -5,7 +5,9 @@
  * four configurations: no agent; the redtrace agent; OpenTelemetry's
  * auto-instrumentation with an exporter that drops spans; and the async
  * context alone (an AsyncLocalStorage entered per request, nothing
- * recorded), the floor under any agent that finds parents that way.
+ * recorded), the floor under any agent that finds parents through
+ * async_hooks on Node.js 20 (the redtrace agent carries its context in
+ * V8's continuation slot instead: docs/events.md, "Parent requests").
  * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..,"async_context_loss":..,
  * "baseline_rps":..,"cpu_us_per_request":{..}} (loss = 1 - rps / baseline rps; medians; the CPU
  * is the gateway's and the service's, per request through the gateway)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(lttng-tools liblttng-ust-dev babeltrace2 redis-server redis-tools gcc libc6-dev make patch binutils libssl-dev tcl curl util-linux mount iproute2 time)
+PACKAGES=(lttng-tools liblttng-ust-dev babeltrace2 redis-server redis-tools gcc g++ libc6-dev make patch binutils libssl-dev tcl curl util-linux mount iproute2 time)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -64,7 +64,7 @@ export function startHttp(): void {
     const c = connFields(socket);
     emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), c[0], c[1], c[2], c[3], c[4]]);
     // the request handler runs next, synchronously, in this context
-    requestContext.enterWith(id);
+    requestContext.enterServerRequest(id, request, response);
   }));
   subscribe('http.server.response.finish', guarded((m: unknown) => {
     const { response, socket } = m as { response: ServerResponse; socket: Socket };
@@ -79,13 +79,14 @@ export function startHttp(): void {
     (request as ClientRequest & With<typeof SPAN, Span>)[SPAN] = span;
     const host = request.host ?? '';
     const port = Number((request as unknown as { socket?: Socket }).socket?.remotePort ?? portOf(request));
-    emit(EV.http_client_request, [id, currentRequest(), request.method ?? '', host, port, pathOf(request.path)]);
+    emit(EV.http_client_request, [id, requestContext.clientParent(request), request.method ?? '', host, port, pathOf(request.path)]);
     // bytes read by the socket since now (a kept-alive socket is assigned already; a new one starts at 0)
     const s = (request as unknown as { socket?: Socket | null }).socket;
     if (s) span.bytesAtStart = s.bytesRead ?? 0;
   }));
   subscribe('http.client.response.finish', guarded((m: unknown) => {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
+    requestContext.bindClientResponse(request, response);
     const span = (request as ClientRequest & With<typeof SPAN, Span>)[SPAN];
     if (!span) return;
     const s = request.socket as Socket | null;

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CtfReader } from '../../src/ctf/index.js';
 import { freePort } from '../../src/record/free-port.js';
+import { readAgentTrace, type AgentEvent } from '../support/agent-trace.js';
 import { babeltrace2, firstDifference, redtrace } from '../support/cli.js';
 import { httpGet, startProcess, stopProcess, type Started } from '../support/processes.js';
 
@@ -21,15 +21,7 @@ const SERVICES = path.resolve(HERE, '../../examples/services');
 const OTEL = path.resolve(HERE, '../support/otel/preload.cjs');
 const REQUESTS = 8;
 
-type Ev = { name: string; p: Record<string, unknown> };
-
-function readTrace(dir: string): Ev[] {
-  const r = CtfReader.open([dir]);
-  const out: Ev[] = [];
-  for (let ev = r.next(); ev; ev = r.next()) out.push({ name: ev.event.cls.name.replace('nodejs:', ''), p: ev.payload as Record<string, unknown> });
-  r.close();
-  return out;
-}
+type Ev = AgentEvent;
 
 /** Server request (path and client port) → what it caused: `http GET /path` or `redis cmd`. */
 function ourLinks(events: Ev[]): Map<string, string[]> {
@@ -63,7 +55,9 @@ function otelLinks(file: string): Map<string, string[]> {
   return out;
 }
 
-describe('Node.js agent on a two-service application', () => {
+// Both ways of carrying the request context: V8's slot through the agent's addon (the
+// default) and AsyncLocalStorage (REDTRACE_CONTEXT=async-hooks, or no addon).
+for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-service application (context: ${context})`, () => {
   const tmp = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'redtrace-agent-'));
   const procs: Started[] = [];
   let gw: Ev[] = [];
@@ -83,11 +77,14 @@ describe('Node.js agent on a two-service application', () => {
     // One service preloads the agent with --import (ESM), the other with --require (CommonJS).
     // OpenTelemetry's auto-instrumentation runs side by side: the oracle for parent/child links.
     const service = await startProcess(process.execPath, ['--require', OTEL, '--import', AGENT_ESM, path.join(SERVICES, 'service.cjs'), String(svcPort), String(redisPort)],
-      { REDTRACE_TRACE_DIR: svcDir, REDTRACE_SERVICE: 'service', REDTRACE_REDIS_PORTS: String(redisPort), OTEL_SPANS_FILE: path.join(tmp, 'service.otel') }, /ready/);
+      { REDTRACE_CONTEXT: context, REDTRACE_TRACE_DIR: svcDir, REDTRACE_SERVICE: 'service', REDTRACE_REDIS_PORTS: String(redisPort), OTEL_SPANS_FILE: path.join(tmp, 'service.otel') }, /ready/);
     procs.push(service);
     const gateway = await startProcess(process.execPath, ['--require', OTEL, '--require', AGENT_CJS, path.join(SERVICES, 'gateway.cjs'), String(gwPort), String(svcPort)],
-      { REDTRACE_TRACE_DIR: gwDir, REDTRACE_SERVICE: 'gateway', OTEL_SPANS_FILE: path.join(tmp, 'gateway.otel') }, /ready/);
+      { REDTRACE_CONTEXT: context, REDTRACE_TRACE_DIR: gwDir, REDTRACE_SERVICE: 'gateway', OTEL_SPANS_FILE: path.join(tmp, 'gateway.otel') }, /ready/);
     procs.push(gateway);
+    // one after the other: node-redis writes the commands of concurrent requests in one
+    // batch, whose parent is the request that started it (docs/events.md); concurrent
+    // requests are in request-context.test.ts
     for (let i = 0; i < REQUESTS; i++) {
       const r = await httpGet(gwPort, `/api/key${i}`);
       assert.equal(r.status, 200, r.body);
@@ -95,8 +92,8 @@ describe('Node.js agent on a two-service application', () => {
     }
     await stopProcess(gateway);
     await stopProcess(service);
-    gw = readTrace(gwDir);
-    svc = readTrace(svcDir);
+    gw = readAgentTrace(gwDir);
+    svc = readAgentTrace(svcDir);
   });
 
   after(async () => {

@@ -1,0 +1,72 @@
+// An application for the agent's request-context test: each route reaches
+// Redis (ioredis, which writes a command when it is called) across one kind
+// of asynchronous boundary. /b/BOUNDARY/N sends EXISTS with N keys, so the
+// command's argc tells which request sent it; a background timer sends ECHO
+// outside any request.
+// usage: node context-app.cjs HTTP_PORT REDIS_PORT
+/* eslint-disable @typescript-eslint/no-require-imports */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+const [port, redisPort] = process.argv.slice(2).map(Number);
+const io = new Redis({ host: '127.0.0.1', port: redisPort });
+
+type Then = (send: () => void, req: http.IncomingMessage, res: http.ServerResponse) => void;
+const BOUNDARIES: Record<string, Then> = {
+  sync: (send) => send(),
+  'fs-promise': (send) => void fs.promises.stat('.').then(send),
+  'timers-promise': (send) => void sleep(1).then(send),
+  timeout: (send) => setTimeout(send, 1),
+  interval: (send) => {
+    const t = setInterval(() => {
+      clearInterval(t);
+      send();
+    }, 1);
+  },
+  immediate: (send) => setImmediate(send),
+  'next-tick': (send) => process.nextTick(send),
+  microtask: (send) => queueMicrotask(send),
+  'request-body': (send, req) => {
+    req.on('data', () => {});
+    req.on('end', send);
+  },
+  'response-finish': (send, _req, res) => res.on('finish', send),
+  'client-response': (send) => {
+    http.get({ host: '127.0.0.1', port, path: '/plain' }, (r) => {
+      r.resume();
+      r.on('end', send);
+    });
+  },
+  // fs callbacks are not carried by the slot: no parent there, never a wrong one
+  'fs-callback': (send) => fs.stat('.', send),
+};
+
+const server = http.createServer((req, res) => {
+  const [, b, name, n] = (req.url ?? '').split('/');
+  const then = b === 'b' ? BOUNDARIES[name] : undefined;
+  if (!then) {
+    res.end('plain');
+    return;
+  }
+  const keys = Array.from({ length: Number(n) }, (_, i) => `c:${i}`);
+  let done = false;
+  then(() => {
+    void io.exists(...keys).then(() => {
+      if (!res.writableEnded) res.end(name);
+    });
+    done = true;
+  }, req, res);
+  // response-finish sends after the response; every other route answers once its command is back
+  if (name === 'response-finish' && !done) res.end(name);
+});
+
+const background = setInterval(() => void io.echo('bg'), 2);
+io.ping().then(() => server.listen(port, '127.0.0.1', () => console.log('ready')));
+process.on('SIGTERM', () => {
+  clearInterval(background);
+  server.close();
+  io.disconnect();
+  setTimeout(() => process.exit(0), 50).unref();
+});
