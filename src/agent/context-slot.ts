@@ -3,13 +3,14 @@
  * the slot through promises by itself, at no cost per promise; what V8 does
  * not see, the agent carries: the callbacks of timers, immediates,
  * process.nextTick and queueMicrotask, and the events of a request's HTTP
- * objects (server request and response, client request and response).
- * Elsewhere (fs or dns callbacks, sockets an application opens itself) a
- * call has no parent rather than a wrong one: the slot holds a request only
+ * objects (server request and response, client request and response) and
+ * of sockets opened in a request. Elsewhere (fs or dns callbacks, for
+ * instance) a call has no parent rather than a wrong one: the slot holds a request only
  * while a call the agent wraps or a promise reaction V8 runs is on the stack,
  * and for the synchronous run of a request handler.
  */
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { syncBuiltinESMExports } from 'node:module';
 import type { RequestContext } from './context.js';
 import { builtinExports } from './here.cjs';
@@ -47,8 +48,21 @@ export function slotContext(addonPath: string): RequestContext {
     p[name] = Object.defineProperties(make(orig), Object.getOwnPropertyDescriptors(orig));
   }
 
-  // events of a request's HTTP objects run in its context
-  for (const proto of [http.IncomingMessage.prototype, http.OutgoingMessage.prototype]) {
+  /** Binds an object to the current request, if any and if not bound yet. */
+  const own = (req: Bound): void => {
+    if (req && req[CTX] === undefined) {
+      const v = get();
+      if (typeof v === 'number') req[CTX] = v;
+    }
+  };
+  // events of a request's HTTP objects run in its context, and so do those of a socket
+  // opened in a request (a client that connects on its first command, then sends it)
+  wrap(net.Socket.prototype, 'connect', (connect) => function (this: Bound) {
+    own(this);
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(connect, this, arguments);
+  });
+  for (const proto of [http.IncomingMessage.prototype, http.OutgoingMessage.prototype, net.Socket.prototype]) {
     wrap(proto, 'emit', (emit) => function (this: Bound) {
       const ctx = this[CTX];
       // eslint-disable-next-line prefer-rest-params
@@ -57,12 +71,6 @@ export function slotContext(addonPath: string): RequestContext {
   }
   // an outgoing request belongs to the code that creates it; its socket (and so the
   // 'http.client.request.start' channel) may come later, from a socket another request frees
-  const own = (req: Bound): void => {
-    if (req && req[CTX] === undefined) {
-      const v = get();
-      if (typeof v === 'number') req[CTX] = v;
-    }
-  };
   wrap(http.Agent.prototype, 'addRequest', (addRequest) => function (this: unknown, req: unknown) {
     own(req as Bound);
     // eslint-disable-next-line prefer-rest-params

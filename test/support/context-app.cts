@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 const [port, redisPort] = process.argv.slice(2).map(Number);
 const io = new Redis({ host: '127.0.0.1', port: redisPort });
 
-type Then = (send: () => void, req: http.IncomingMessage, res: http.ServerResponse) => void;
+type Then = (send: (client?: unknown) => void, req: http.IncomingMessage, res: http.ServerResponse) => void;
 const BOUNDARIES: Record<string, Then> = {
   sync: (send) => send(),
   'fs-promise': (send) => void fs.promises.stat('.').then(send),
@@ -39,6 +39,8 @@ const BOUNDARIES: Record<string, Then> = {
       r.on('end', send);
     });
   },
+  // a client that connects on its first command sends it once connected, from a socket event
+  'new-connection': (send) => send(new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true })),
   // fs callbacks are not carried by the slot: no parent there, never a wrong one
   'fs-callback': (send) => fs.stat('.', send),
 };
@@ -52,8 +54,10 @@ const server = http.createServer((req, res) => {
   }
   const keys = Array.from({ length: Number(n) }, (_, i) => `c:${i}`);
   let done = false;
-  then(() => {
-    void io.exists(...keys).then(() => {
+  then((arg) => {
+    const client = arg instanceof Redis ? arg : io; // a boundary may pass its own value
+    void client.exists(...keys).then(() => {
+      if (client !== io) client.disconnect();
       if (!res.writableEnded) res.end(name);
     });
     done = true;
