@@ -33,6 +33,7 @@ export function slotContext(addonPath: string): RequestContext {
 
   function runIn(ctx: unknown, fn: Fn, self: unknown, args: ArrayLike<unknown>): unknown {
     const prev = get();
+    if (prev === ctx) return Reflect.apply(fn, self, args);
     set(ctx);
     try {
       return Reflect.apply(fn, self, args);
@@ -82,28 +83,52 @@ export function slotContext(addonPath: string): RequestContext {
     return Reflect.apply(onSocket, this, arguments);
   });
 
-  // a scheduled callback runs in the context of the code that scheduled it
-  const schedule = (orig: Fn) => function (this: unknown, cb: unknown) {
+  // a scheduled callback runs in the context of the code that scheduled it. Streams schedule
+  // many ticks: the scheduler gets the trampoline, the context and the callback ahead of the
+  // callback's arguments, rather than a new closure per call.
+  function trampoline(this: unknown, ctx: unknown, cb: Fn): unknown {
+    const prev = get();
+    set(ctx);
+    try {
+      switch (arguments.length) {
+        case 2: return cb.call(this);
+        // eslint-disable-next-line prefer-rest-params
+        case 3: return cb.call(this, arguments[2]);
+        // eslint-disable-next-line prefer-rest-params
+        case 4: return cb.call(this, arguments[2], arguments[3]);
+        // eslint-disable-next-line prefer-rest-params
+        default: return Reflect.apply(cb, this, Array.prototype.slice.call(arguments, 2));
+      }
+    } finally {
+      set(prev);
+    }
+  }
+  /** A scheduler taking the callback, then `lead` arguments of its own (a timer's delay), then the callback's. */
+  const schedule = (lead: 0 | 1) => (orig: Fn) => function (this: unknown, cb: unknown) {
     const ctx = get();
     // eslint-disable-next-line prefer-rest-params
     if (ctx === undefined || typeof cb !== 'function') return Reflect.apply(orig, this, arguments);
     // eslint-disable-next-line prefer-rest-params
-    const args = Array.prototype.slice.call(arguments);
-    args[0] = function (this: unknown) {
-      // eslint-disable-next-line prefer-rest-params
-      return runIn(ctx, cb as Fn, this, arguments);
-    };
-    return Reflect.apply(orig, this, args);
+    const a = arguments;
+    if (lead === 0 && a.length <= 2) return a.length === 1 ? orig.call(this, trampoline, ctx, cb) : orig.call(this, trampoline, ctx, cb, a[1]);
+    if (lead === 1 && a.length <= 3) return a.length <= 2 ? orig.call(this, trampoline, a[1], ctx, cb) : orig.call(this, trampoline, a[1], ctx, cb, a[2]);
+    const own = Array.prototype.slice.call(a, 1, 1 + lead);
+    return Reflect.apply(orig, this, [trampoline, ...own, ctx, cb, ...Array.prototype.slice.call(a, 1 + lead)]);
   };
   const timers = builtinExports('node:timers');
-  for (const name of ['setTimeout', 'setInterval', 'setImmediate']) {
+  for (const [name, lead] of [['setTimeout', 1], ['setInterval', 1], ['setImmediate', 0]] as const) {
     const same = timers[name] === (globalThis as unknown as Methods)[name];
-    wrap(globalThis, name, schedule);
+    wrap(globalThis, name, schedule(lead));
     if (same) timers[name] = (globalThis as unknown as Methods)[name];
   }
-  wrap(globalThis, 'queueMicrotask', schedule);
   const nextTick = process.nextTick;
-  wrap(process, 'nextTick', schedule);
+  wrap(process, 'nextTick', schedule(0));
+  wrap(globalThis, 'queueMicrotask', (orig) => function (this: unknown, cb: unknown) {
+    const ctx = get();
+    // eslint-disable-next-line prefer-rest-params
+    if (ctx === undefined || typeof cb !== 'function') return Reflect.apply(orig, this, arguments);
+    return orig.call(this, () => trampoline(ctx, cb as Fn));
+  });
   syncBuiltinESMExports();
 
   const clear = (): void => set(undefined);
