@@ -56,6 +56,11 @@ export function slotContext(addonPath: string): RequestContext {
       if (typeof v === 'number') req[CTX] = v;
     }
   };
+  /** A socket that carries HTTP client requests serves one request after another: its
+   * requests carry the context, not the socket (nor the first request it served). */
+  const release = (socket: unknown): void => {
+    if (socket && (socket as Bound)[CTX] !== undefined) (socket as Bound)[CTX] = undefined;
+  };
   // events of a request's HTTP objects run in its context, and so do those of a socket
   // opened in a request (a client that connects on its first command, then sends it)
   wrap(net.Socket.prototype, 'connect', (connect) => function (this: Bound) {
@@ -77,8 +82,9 @@ export function slotContext(addonPath: string): RequestContext {
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(addRequest, this, arguments);
   });
-  wrap(http.ClientRequest.prototype, 'onSocket', (onSocket) => function (this: Bound) {
+  wrap(http.ClientRequest.prototype, 'onSocket', (onSocket) => function (this: Bound, socket: unknown) {
     own(this);
+    release(socket);
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(onSocket, this, arguments);
   });
@@ -149,6 +155,7 @@ export function slotContext(addonPath: string): RequestContext {
       nextTick(clear);
     },
     clientParent: (request) => (request as Bound)[CTX] ?? current(),
+    releaseSocket: release,
     bindClientResponse(request, response) {
       const v = (request as Bound)[CTX];
       if (v !== undefined) (response as Bound)[CTX] = v;

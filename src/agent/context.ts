@@ -19,6 +19,8 @@ export interface RequestContext {
   enterServerRequest(id: number, request: object, response: object): void;
   /** The parent of an outgoing HTTP request (its events then run in the parent's context). */
   clientParent(request: object): number;
+  /** A socket that carries HTTP client requests (fetch's): not bound to the request that opened it. */
+  releaseSocket(socket: object): void;
   /** The response of `request`: its events run in the request's context. */
   bindClientResponse(request: object, response: object): void;
 }
@@ -33,6 +35,7 @@ function asyncHooksContext(): RequestContext {
     enterServerRequest: (id) => als.enterWith(id),
     clientParent: () => als.getStore() ?? 0,
     bindClientResponse: nothing,
+    releaseSocket: nothing,
   };
 }
 

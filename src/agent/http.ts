@@ -132,6 +132,7 @@ function startUndici(): void {
     const { request, socket } = m as { request: object; socket: Socket };
     const c = (request as Req)[SPAN];
     if (!c || c.sent) return;
+    requestContext.releaseSocket(socket);
     c.socket = socket;
     c.sent = true;
     const [host, port] = originOf(c.origin);
