@@ -2,12 +2,12 @@
  * The request context in V8's continuation slot (native/context). V8 carries
  * the slot through promises by itself, at no cost per promise; what V8 does
  * not see, the agent carries: the callbacks of timers, immediates,
- * process.nextTick and queueMicrotask, and the events of a request's HTTP
- * objects (server request and response, client request and response) and
- * of sockets opened in a request. Elsewhere (fs or dns callbacks, for
- * instance) a call has no parent rather than a wrong one: the slot holds a request only
- * while a call the agent wraps or a promise reaction V8 runs is on the stack,
- * and for the synchronous run of a request handler.
+ * process.nextTick and queueMicrotask, the events of a request's HTTP objects
+ * (server request and response, client request and response) and of the
+ * sockets opened in a request. Elsewhere (fs or dns callbacks, for instance)
+ * a call has no parent rather than a wrong one: the slot holds a request only
+ * while a call the agent wraps, a promise reaction V8 runs, or a request
+ * handler's synchronous run is on the stack.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
