@@ -109,17 +109,26 @@ export function slotContext(addonPath: string): RequestContext {
       set(prev);
     }
   }
-  /** A scheduler taking the callback, then `lead` arguments of its own (a timer's delay), then the callback's. */
-  const schedule = (lead: 0 | 1) => (orig: Fn) => function (this: unknown, cb: unknown) {
+  /**
+   * A scheduler taking the callback, then `lead` arguments of its own (a timer's delay), then
+   * the callback's. Called for every tick of the process: the common arities are passed on as
+   * they are, since forwarding `arguments` costs more than the tick itself.
+   */
+  const schedule = (lead: 0 | 1) => (orig: Fn) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown) {
     const ctx = get();
+    const n = arguments.length;
+    if (ctx === undefined || typeof cb !== 'function') {
+      if (n === 1) return orig.call(this, cb);
+      if (n === 2) return orig.call(this, cb, x);
+      if (n === 3) return orig.call(this, cb, x, y);
+      // eslint-disable-next-line prefer-rest-params
+      return Reflect.apply(orig, this, arguments);
+    }
+    if (lead === 0 && n <= 2) return n === 1 ? orig.call(this, trampoline, ctx, cb) : orig.call(this, trampoline, ctx, cb, x);
+    if (lead === 1 && n <= 3) return n <= 2 ? orig.call(this, trampoline, x, ctx, cb) : orig.call(this, trampoline, x, ctx, cb, y);
     // eslint-disable-next-line prefer-rest-params
-    if (ctx === undefined || typeof cb !== 'function') return Reflect.apply(orig, this, arguments);
-    // eslint-disable-next-line prefer-rest-params
-    const a = arguments;
-    if (lead === 0 && a.length <= 2) return a.length === 1 ? orig.call(this, trampoline, ctx, cb) : orig.call(this, trampoline, ctx, cb, a[1]);
-    if (lead === 1 && a.length <= 3) return a.length <= 2 ? orig.call(this, trampoline, a[1], ctx, cb) : orig.call(this, trampoline, a[1], ctx, cb, a[2]);
-    const own = Array.prototype.slice.call(a, 1, 1 + lead);
-    return Reflect.apply(orig, this, [trampoline, ...own, ctx, cb, ...Array.prototype.slice.call(a, 1 + lead)]);
+    const a = Array.prototype.slice.call(arguments);
+    return Reflect.apply(orig, this, [trampoline, ...a.slice(1, 1 + lead), ctx, cb, ...a.slice(1 + lead)]);
   };
   const timers = builtinExports('node:timers');
   for (const [name, lead] of [['setTimeout', 1], ['setInterval', 1], ['setImmediate', 0]] as const) {
