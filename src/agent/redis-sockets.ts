@@ -11,6 +11,7 @@ import { EV } from './events.js';
 import { currentRequest, newId } from './context.js';
 import { connFields } from './http.js';
 import { RespScanner } from './resp.js';
+import { callerOf, clientConnecting } from './redis-callers.js';
 import { disable, emit, guarded } from './sink.js';
 
 /** Give up on a connection whose unparsed bytes grow past this (a huge value inside an array): memory stays bounded. */
@@ -39,7 +40,8 @@ class RedisConnection {
   private skipSize = 0;
   private readonly resp = new RespScanner();
 
-  constructor(private readonly socket: Socket) {}
+  /** `client`: the node-redis client that opened the socket, whose commands are matched with their callers. */
+  constructor(private readonly socket: Socket, private readonly client: unknown) {}
 
   /** What the application wrote: a string (as Redis clients write commands) or bytes. */
   written(chunk: string | Buffer): void {
@@ -72,6 +74,7 @@ class RedisConnection {
   private sent(parent: number, bytes: number, pos: number): void {
     const r = this.resp;
     const cmd = r.first === undefined ? '' : r.first.toLowerCase();
+    if (this.client !== undefined) parent = callerOf(this.client, cmd) ?? parent;
     const argc = r.count;
     const id = newId();
     const seq = this.seq++;
@@ -163,6 +166,7 @@ function payload(chunk: unknown, encoding: unknown): string | Buffer | undefined
 export function startRedis(ports: Set<number>): void {
   subscribe('net.client.socket', guarded((m: unknown) => {
     const socket = (m as { socket: Socket }).socket;
+    const client = clientConnecting();
     let conn: RedisConnection | undefined;
     let decided = false;
     // hot paths: every write and every data event of the socket, until it is known not to be Redis
@@ -172,7 +176,7 @@ export function startRedis(ports: Set<number>): void {
         if (b === undefined || b.length === 0) return;
         if (!decided) {
           decided = true;
-          if (ports.has(socket.remotePort ?? -1) || looksLikeResp(b)) conn = new RedisConnection(socket);
+          if (ports.has(socket.remotePort ?? -1) || looksLikeResp(b)) conn = new RedisConnection(socket, client);
           else unwrap();
         }
         conn?.written(b);

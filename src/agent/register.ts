@@ -10,6 +10,7 @@ import { CtfStreamWriter } from './ctf-writer.js';
 import { lttngSink } from './lttng-sink.js';
 import { startHttp } from './http.js';
 import { startRedis } from './redis-sockets.js';
+import { startRedisCallers } from './redis-callers.js';
 import { startRuntime } from './runtime.js';
 import { closeSink, disable, emit, flushSink, setSink } from './sink.js';
 
@@ -30,6 +31,7 @@ function start(): void {
   emit(EV.process_start, [cfg.service, process.pid, process.version]);
   startHttp();
   startRedis(cfg.redisPorts);
+  startRedisCallers();
   const stopRuntime = startRuntime(cfg.loopIntervalMs);
   process.once('exit', () => {
     try {

@@ -82,11 +82,10 @@ for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-
     const gateway = await startProcess(process.execPath, ['--require', OTEL, '--require', AGENT_CJS, path.join(SERVICES, 'gateway.cjs'), String(gwPort), String(svcPort)],
       { REDTRACE_CONTEXT: context, REDTRACE_TRACE_DIR: gwDir, REDTRACE_SERVICE: 'gateway', OTEL_SPANS_FILE: path.join(tmp, 'gateway.otel') }, /ready/);
     procs.push(gateway);
-    // one after the other: node-redis writes the commands of concurrent requests in one
-    // batch, whose parent is the request that started it (docs/events.md); concurrent
-    // requests are in request-context.test.ts
-    for (let i = 0; i < REQUESTS; i++) {
-      const r = await httpGet(gwPort, `/api/key${i}`);
+    // all at once: node-redis then writes the commands of several requests in one batch,
+    // and a context that leaked from one request to another would show
+    const replies = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => httpGet(gwPort, `/api/key${i}`)));
+    for (const r of replies) {
       assert.equal(r.status, 200, r.body);
       bodies.push(r.body);
     }
