@@ -19,21 +19,46 @@ interface Called {
   parent: number;
 }
 
+/** The commands a client has called and not yet written, oldest first. */
+class CalledQueue {
+  private items: Called[] = [];
+  private head = 0;
+
+  push(c: Called): void {
+    if (this.items.length - this.head < MAX_CALLED) this.items.push(c);
+  }
+
+  /** The caller of the first of the next few commands named `cmd` (skipping those before it, never written). */
+  take(cmd: string): number | undefined {
+    const end = Math.min(this.items.length, this.head + LOOKAHEAD);
+    for (let i = this.head; i < end; i++) {
+      const c = this.items[i];
+      if (c.cmd !== cmd && c.cmd !== ANY) continue;
+      this.head = i + 1;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head); // a long batch: drop what was taken, now and then
+        this.head = 0;
+      }
+      return c.parent;
+    }
+    return undefined;
+  }
+}
+
 /** Commands called and not yet written, per node-redis client id. */
-const calledBy = new Map<unknown, Called[]>();
+const calledBy = new Map<unknown, CalledQueue>();
 /** The client whose connect() is running now (its socket is opened synchronously inside it). */
 let connecting: unknown;
 /** Bounds: a client whose commands are never written (its connection lost) keeps no more than this. */
 const MAX_CALLED = 10_000;
 /** A command called but never written (refused, aborted) is skipped after this many later ones. */
 const LOOKAHEAD = 8;
-
 /** Stands for any command (those of a transaction, which is published without their names). */
 const ANY = '*';
 
-function called(client: unknown): Called[] {
+function called(client: unknown): CalledQueue {
   let q = calledBy.get(client);
-  if (!q) calledBy.set(client, (q = []));
+  if (!q) calledBy.set(client, (q = new CalledQueue()));
   return q;
 }
 
@@ -41,8 +66,7 @@ export function startRedisCallers(): void {
   tracingChannel('node-redis:command').start.subscribe(guarded((m: unknown) => {
     const { command, clientId } = m as { command?: unknown; clientId?: unknown };
     if (typeof command !== 'string' || clientId === undefined) return;
-    const q = called(clientId);
-    if (q.length < MAX_CALLED) q.push({ cmd: command.toLowerCase(), parent: currentRequest() });
+    called(clientId).push({ cmd: command.toLowerCase(), parent: currentRequest() });
   }));
   // a transaction is published whole: MULTI, its commands and EXEC all have its caller
   tracingChannel('node-redis:batch').start.subscribe(guarded((m: unknown) => {
@@ -50,7 +74,7 @@ export function startRedisCallers(): void {
     if (batchMode !== 'MULTI' || typeof batchSize !== 'number' || clientId === undefined) return;
     const q = called(clientId);
     const parent = currentRequest();
-    for (let i = 0; i < batchSize + 2 && q.length < MAX_CALLED; i++) q.push({ cmd: ANY, parent });
+    for (let i = 0; i < batchSize + 2; i++) q.push({ cmd: ANY, parent });
   }));
   const connect = tracingChannel('node-redis:connect');
   connect.start.subscribe(guarded((m: unknown) => {
@@ -64,22 +88,15 @@ export function startRedisCallers(): void {
   }));
 }
 
-/** The node-redis client opening a socket now, if any. */
-export function clientConnecting(): unknown {
-  return connecting;
+/** The node-redis client opening a socket now, if any: a connect opens one socket, so the answer is given once. */
+export function takeClientConnecting(): unknown {
+  const c = connecting;
+  connecting = undefined;
+  return c;
 }
 
 /** The request that called command `cmd` (lower case), now written on a socket of `client`; undefined if unknown. */
 export function callerOf(client: unknown, cmd: string): number | undefined {
-  const q = calledBy.get(client);
-  if (!q) return undefined;
-  const n = q.length < LOOKAHEAD ? q.length : LOOKAHEAD;
-  for (let i = 0; i < n; i++) {
-    if (q[i].cmd === cmd || q[i].cmd === ANY) {
-      const parent = q[i].parent;
-      q.splice(0, i + 1);
-      return parent;
-    }
-  }
-  return undefined; // a command the library sends by itself (the handshake): the writer's context
+  // undefined also for a command the library sends by itself (the handshake): the writer's context then
+  return calledBy.get(client)?.take(cmd);
 }

@@ -11,7 +11,7 @@ import { EV } from './events.js';
 import { currentRequest, newId } from './context.js';
 import { connFields } from './http.js';
 import { RespScanner } from './resp.js';
-import { callerOf, clientConnecting } from './redis-callers.js';
+import { callerOf, takeClientConnecting } from './redis-callers.js';
 import { disable, emit, guarded } from './sink.js';
 
 /** Give up on a connection whose unparsed bytes grow past this (a huge value inside an array): memory stays bounded. */
@@ -166,7 +166,7 @@ function payload(chunk: unknown, encoding: unknown): string | Buffer | undefined
 export function startRedis(ports: Set<number>): void {
   subscribe('net.client.socket', guarded((m: unknown) => {
     const socket = (m as { socket: Socket }).socket;
-    const client = clientConnecting();
+    const client = takeClientConnecting();
     let conn: RedisConnection | undefined;
     let decided = false;
     // hot paths: every write and every data event of the socket, until it is known not to be Redis

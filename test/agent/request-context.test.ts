@@ -15,7 +15,7 @@ import { startProcess, stopProcess, type Started } from '../support/processes.js
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const AGENT = path.resolve(HERE, '../../cjs/agent/register.js');
 const APP = path.resolve(HERE, '../support/context-app.cjs');
-const BOUNDARIES = ['sync', 'fs-promise', 'timers-promise', 'timeout', 'interval', 'immediate', 'next-tick', 'microtask', 'request-body', 'response-finish', 'client-response', 'new-connection', 'fs-callback'];
+const BOUNDARIES = ['sync', 'fs-promise', 'timers-promise', 'timeout', 'interval', 'immediate', 'next-tick', 'microtask', 'request-body', 'response-finish', 'client-response', 'new-connection', 'node-redis', 'node-redis-multi', 'fs-callback'];
 const KEYS = [1, 2, 3, 4];
 
 test('the agent carries its context in the slot of its addon unless told otherwise', () => {
@@ -74,6 +74,16 @@ for (const context of ['slot', 'async-hooks']) describe(`request context under c
     for (const b of BOUNDARIES) {
       if (b === 'fs-callback' && context === 'slot') continue; // not carried: no parent, as checked above
       assert.equal(found.get(b), 2 * KEYS.length, `commands with their parent after ${b}`);
+    }
+  });
+
+  test("a node-redis transaction's MULTI and EXEC name the request that sent it", () => {
+    const paths = new Map<unknown, string>();
+    for (const e of events) if (e.name === 'http_server_receive') paths.set(e.p.request_id, String(e.p.path));
+    for (const cmd of ['multi', 'exec']) {
+      const sends = events.filter((e) => e.name === 'redis_command_send' && e.p.cmd === cmd);
+      assert.equal(sends.length, 2 * KEYS.length, cmd);
+      assert.deepEqual(sends.map((s) => paths.get(s.p.parent_id)?.split('/')[2]), sends.map(() => 'node-redis-multi'), cmd);
     }
   });
 

@@ -1,6 +1,7 @@
 // An application for the agent's request-context test: each route reaches
 // Redis (ioredis, which writes a command when it is called) across one kind
-// of asynchronous boundary. /b/BOUNDARY/N sends EXISTS with N keys, so the
+// of asynchronous boundary, or through node-redis (which writes the commands
+// of a turn together, later). /b/ROUTE/N sends EXISTS with N keys, so the
 // command's argc tells which request sent it; a background timer sends ECHO
 // outside any request.
 // usage: node context-app.cjs HTTP_PORT REDIS_PORT
@@ -9,11 +10,17 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 
 const [port, redisPort] = process.argv.slice(2).map(Number);
 const io = new Redis({ host: '127.0.0.1', port: redisPort });
+const nr = createClient({ url: `redis://127.0.0.1:${redisPort}` });
 
-type Then = (send: (client?: unknown) => void, req: http.IncomingMessage, res: http.ServerResponse) => void;
+/** How a route sends its EXISTS: through ioredis unless it says otherwise. */
+type Via = (keys: string[]) => Promise<unknown>;
+const viaIoredis: Via = (keys) => io.exists(...keys);
+
+type Then = (send: (via?: unknown) => void, req: http.IncomingMessage, res: http.ServerResponse) => void;
 const BOUNDARIES: Record<string, Then> = {
   sync: (send) => send(),
   'fs-promise': (send) => void fs.promises.stat('.').then(send),
@@ -40,7 +47,12 @@ const BOUNDARIES: Record<string, Then> = {
     });
   },
   // a client that connects on its first command sends it once connected, from a socket event
-  'new-connection': (send) => send(new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true })),
+  'new-connection': (send) => {
+    const lazy = new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true });
+    send((keys: string[]) => lazy.exists(...keys).finally(() => lazy.disconnect()));
+  },
+  'node-redis': (send) => send((keys: string[]) => nr.exists(keys)),
+  'node-redis-multi': (send) => send((keys: string[]) => nr.multi().exists(keys).exec()),
   // fs callbacks are not carried by the slot: no parent there, never a wrong one
   'fs-callback': (send) => fs.stat('.', send),
 };
@@ -55,9 +67,8 @@ const server = http.createServer((req, res) => {
   const keys = Array.from({ length: Number(n) }, (_, i) => `c:${i}`);
   let done = false;
   then((arg) => {
-    const client = arg instanceof Redis ? arg : io; // a boundary may pass its own value
-    void client.exists(...keys).then(() => {
-      if (client !== io) client.disconnect();
+    const via = typeof arg === 'function' ? (arg as Via) : viaIoredis; // (a callback's own arguments are not a Via)
+    void via(keys).then(() => {
       if (!res.writableEnded) res.end(name);
     });
     done = true;
@@ -67,10 +78,11 @@ const server = http.createServer((req, res) => {
 });
 
 const background = setInterval(() => void io.echo('bg'), 2);
-io.ping().then(() => server.listen(port, '127.0.0.1', () => console.log('ready')));
+Promise.all([io.ping(), nr.connect()]).then(() => server.listen(port, '127.0.0.1', () => console.log('ready')));
 process.on('SIGTERM', () => {
   clearInterval(background);
   server.close();
   io.disconnect();
+  nr.disconnect().catch(() => {});
   setTimeout(() => process.exit(0), 50).unref();
 });
