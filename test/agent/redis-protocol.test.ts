@@ -7,25 +7,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CtfReader } from '../../src/ctf/index.js';
 import { freePort } from '../../src/record/free-port.js';
+import { readAgentTrace, type AgentEvent } from '../support/agent-trace.js';
 import { startProcess, stopProcess, type Started } from '../support/processes.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const AGENT = path.resolve(HERE, '../../cjs/agent/register.js');
 const MODULES = path.resolve(HERE, '../../../node_modules');
 
-type Ev = { name: string; p: Record<string, unknown> };
+type Ev = AgentEvent;
 
 function runTraced(script: string, env: Record<string, string>, dir: string): Ev[] {
   const r = spawnSync(process.execPath, ['--require', AGENT, '-e', script], { env: { ...process.env, ...env, REDTRACE_TRACE_DIR: dir, NODE_PATH: MODULES }, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
-  const reader = CtfReader.open([dir]);
-  const out: Ev[] = [];
-  for (let ev = reader.next(); ev; ev = reader.next()) out.push({ name: ev.event.cls.name.replace('nodejs:', ''), p: ev.payload as Record<string, unknown> });
-  reader.close();
-  return out;
+  return readAgentTrace(dir);
 }
 
 describe('agent on the Redis protocol', () => {
