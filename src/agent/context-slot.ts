@@ -69,10 +69,21 @@ export function slotContext(addonPath: string): RequestContext {
     return Reflect.apply(connect, this, arguments);
   });
   for (const proto of [http.IncomingMessage.prototype, http.OutgoingMessage.prototype, net.Socket.prototype]) {
-    wrap(proto, 'emit', (emit) => function (this: Bound) {
+    // (every event of every socket passes here: the usual arities are passed on as they are)
+    wrap(proto, 'emit', (emit) => function (this: Bound, event: unknown, a?: unknown) {
       const ctx = this[CTX];
+      const n = arguments.length;
       // eslint-disable-next-line prefer-rest-params
-      return ctx === undefined ? Reflect.apply(emit, this, arguments) : runIn(ctx, emit, this, arguments);
+      if (n === 0 || n > 2) return ctx === undefined ? Reflect.apply(emit, this, arguments) : runIn(ctx, emit, this, arguments);
+      if (ctx === undefined) return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
+      const prev = get();
+      if (prev === ctx) return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
+      set(ctx);
+      try {
+        return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
+      } finally {
+        set(prev);
+      }
     });
   }
   // an outgoing request belongs to the code that creates it; its socket (and so the
@@ -88,6 +99,39 @@ export function slotContext(addonPath: string): RequestContext {
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(onSocket, this, arguments);
   });
+
+  /**
+   * Node's own stream ticks reach the application only through events of the stream they are
+   * given (`arg`: its position among the tick's arguments). When that stream is bound to the
+   * running request, its events carry the context already: the tick needs no trampoline. They
+   * are most of a request's ticks. Known by name and checked by what they emit, once per
+   * function (a function of the application with one of these names is not mistaken for them).
+   */
+  const STREAM_TICKS = new Map<unknown, { arg: 0 | 1; emits: string }>([
+    ['endReadableNT', { arg: 1, emits: "stream.emit('end')" }],
+    ['emitReadable_', { arg: 0, emits: "stream.emit('readable')" }],
+    ['resume_', { arg: 0, emits: "stream.emit('resume')" }],
+    ['emitCloseNT', { arg: 0, emits: "self.emit('close')" }],
+    ['onError', { arg: 0, emits: "self.listenerCount('error')" }], // IncomingMessage's destroy
+  ]);
+  const STREAM_ARG = Symbol('redtrace.streamTick');
+  type Tick = Fn & { [STREAM_ARG]?: number };
+  function streamArg(cb: Tick): number {
+    let k = cb[STREAM_ARG];
+    if (k === undefined) {
+      const t = STREAM_TICKS.get(cb.name);
+      if (t === undefined) return -1;
+      k = Function.prototype.toString.call(cb).includes(t.emits) ? t.arg : -1;
+      Object.defineProperty(cb, STREAM_ARG, { value: k });
+    }
+    return k;
+  }
+  function carriedByStream(ctx: unknown, cb: Fn, x: unknown, y: unknown): boolean {
+    const k = streamArg(cb);
+    if (k < 0) return false;
+    const stream = k === 0 ? x : y;
+    return typeof stream === 'object' && stream !== null && (stream as Bound)[CTX] === ctx;
+  }
 
   // a scheduled callback runs in the context of the code that scheduled it. Streams schedule
   // many ticks: the scheduler gets the trampoline, the context and the callback ahead of the
@@ -117,7 +161,7 @@ export function slotContext(addonPath: string): RequestContext {
   const schedule = (lead: 0 | 1) => (orig: Fn) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown) {
     const ctx = get();
     const n = arguments.length;
-    if (ctx === undefined || typeof cb !== 'function') {
+    if (ctx === undefined || typeof cb !== 'function' || (lead === 0 && n <= 3 && carriedByStream(ctx, cb as Fn, x, y))) {
       if (n === 1) return orig.call(this, cb);
       if (n === 2) return orig.call(this, cb, x);
       if (n === 3) return orig.call(this, cb, x, y);
