@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, write, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { NODEJS_EVENTS, type FieldKind } from './events.js';
+import { NODEJS_EVENTS, type Conn, type FieldKind, type Value } from './events.js';
 
 const PACKET_BYTES = 64 * 1024;
 const HEADER_BYTES = 32; // magic, uuid, stream_id, stream_instance_id
@@ -111,14 +111,34 @@ stream {
 ${events}`;
 }
 
-// field kinds as small integers, per event id: the encoder's switch stays monomorphic
-const [K_U8, K_U16, K_I32, K_U32, K_U64, K_F64, K_STRING] = [0, 1, 2, 3, 4, 5, 6];
+// value kinds as small integers, per event id: the encoder's switch stays monomorphic
+const [K_U8, K_U16, K_I32, K_U32, K_U64, K_F64, K_STRING, K_CONN] = [0, 1, 2, 3, 4, 5, 6, 7];
 const KIND_CODE: Record<FieldKind, number> = { u8: K_U8, u16: K_U16, i32: K_I32, u32: K_U32, u64: K_U64, f64: K_F64, string: K_STRING };
-const KINDS = NODEJS_EVENTS.map((e) => Uint8Array.from(e.fields, ([, k]) => KIND_CODE[k]));
-const SIZE: Record<FieldKind, number> = { u8: 1, u16: 2, i32: 4, u32: 4, u64: 8, f64: 8, string: 0 };
-// per event id: the bytes of its header and fixed-size fields, and where its strings are
-const FIXED_BYTES = NODEJS_EVENTS.map((e) => e.fields.reduce((n, [, k]) => n + SIZE[k], 10));
-const STRING_FIELDS = NODEJS_EVENTS.map((e) => Uint8Array.from(e.fields.flatMap(([, k], i) => (k === 'string' ? [i] : []))));
+const SIZE = [1, 2, 4, 4, 8, 8, 0, 0];
+/** Per event: the kind of each value it is given (a connection's five fields are one value). */
+const KINDS = NODEJS_EVENTS.map((e) => {
+  const k = e.fields.map(([, f]) => KIND_CODE[f]);
+  return Uint8Array.from(e.connAt === undefined ? k : [...k.slice(0, e.connAt), K_CONN]);
+});
+// per event id: the bytes of its header and fixed-size values, and where its variable-size ones are
+const FIXED_BYTES = KINDS.map((kinds) => kinds.reduce((n, k) => n + SIZE[k], 10));
+const VARIABLE = KINDS.map((kinds) => Uint8Array.from([...kinds.keys()].filter((i) => kinds[i] === K_STRING || kinds[i] === K_CONN)));
+
+const ENCODED = Symbol('redtrace.ctf');
+/** A connection's five fields as they are written, encoded once per connection (its Conn is kept per socket). */
+function connBytes(c: Conn & { [ENCODED]?: Buffer }): Buffer {
+  let e = c[ENCODED];
+  if (e === undefined) {
+    const b = Buffer.alloc(Math.min(c.localAddr.length, MAX_STRING) * 3 + Math.min(c.remoteAddr.length, MAX_STRING) * 3 + 10);
+    let p = putString(b, 0, c.localAddr);
+    b.writeUInt16LE(c.localPort & 0xffff, p);
+    p = putString(b, p + 2, c.remoteAddr);
+    b.writeUInt16LE(c.remotePort & 0xffff, p);
+    b.writeInt32LE(c.fd | 0, p + 2);
+    e = c[ENCODED] = b.subarray(0, p + 6);
+  }
+  return e;
+}
 
 /** Writes a NUL-terminated UTF-8 string (NULs inside become spaces); returns the offset after it. */
 function putString(b: Buffer, p: number, s: string): number {
@@ -197,15 +217,16 @@ export class CtfStreamWriter {
   }
 
   /** Encodes one event (values in the order of its fields). */
-  emit(id: number, values: readonly (string | number)[]): void {
+  emit(id: number, values: readonly Value[]): void {
     if (this.closed) return;
     const kinds = KINDS[id];
     const ts = process.hrtime.bigint();
     let need = FIXED_BYTES[id];
-    const strings = STRING_FIELDS[id];
-    for (let i = 0; i < strings.length; i++) {
-      const v = values[strings[i]];
-      need += (typeof v !== 'string' ? 32 : v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1;
+    const variable = VARIABLE[id];
+    for (let i = 0; i < variable.length; i++) {
+      const v = values[variable[i]];
+      if (typeof v === 'string') need += (v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1;
+      else need += kinds[variable[i]] === K_CONN ? connBytes(v as Conn).length : 97; // (a number's digits)
     }
     if (!this.reserve(need, ts)) {
       this.discarded++;
@@ -234,7 +255,12 @@ export class CtfStreamWriter {
           break;
         }
         case K_F64: dv.setFloat64(p, Number(v), true); p += 8; break;
-        default: p = putString(b, p, typeof v === 'string' ? v : String(v));
+        case K_STRING: p = putString(b, p, typeof v === 'string' ? v : String(v)); break;
+        default: {
+          const c = connBytes(v as Conn);
+          b.set(c, p);
+          p += c.length;
+        }
       }
     }
     this.pos = p;

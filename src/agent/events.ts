@@ -7,10 +7,25 @@ export type FieldKind = 'u8' | 'u16' | 'i32' | 'u32' | 'u64' | 'f64' | 'string';
 
 export interface EventSpec {
   name: string;
+  /** Every field, in trace order. */
   fields: [string, FieldKind][];
+  /** Events on a connection: the position of the value that stands for the five last fields (a Conn). */
+  connAt?: number;
 }
 
-const conn: [string, FieldKind][] = [
+/** A connection's addresses, ports and fd: read once per socket, passed as one value, written as five fields. */
+export interface Conn {
+  readonly localAddr: string;
+  readonly localPort: number;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly fd: number;
+}
+
+/** What an event is given: one value per field, except that a Conn stands for the connection's five. */
+export type Value = string | number | Conn;
+
+const CONN_FIELDS: [string, FieldKind][] = [
   ['local_addr', 'string'],
   ['local_port', 'u16'],
   ['remote_addr', 'string'],
@@ -18,18 +33,30 @@ const conn: [string, FieldKind][] = [
   ['fd', 'i32'],
 ];
 
+function onConnection(name: string, fields: [string, FieldKind][]): EventSpec {
+  return { name, fields: [...fields, ...CONN_FIELDS], connAt: fields.length };
+}
+
 export const NODEJS_EVENTS: EventSpec[] = [
   { name: 'process_start', fields: [['service', 'string'], ['pid', 'u32'], ['node_version', 'string']] },
-  { name: 'http_server_receive', fields: [['request_id', 'u64'], ['method', 'string'], ['path', 'string'], ...conn] },
+  onConnection('http_server_receive', [['request_id', 'u64'], ['method', 'string'], ['path', 'string']]),
   { name: 'http_server_response', fields: [['request_id', 'u64'], ['status', 'u16'], ['bytes', 'u64']] },
   { name: 'http_client_request', fields: [['request_id', 'u64'], ['parent_id', 'u64'], ['method', 'string'], ['host', 'string'], ['port', 'u16'], ['path', 'string']] },
-  { name: 'http_client_response', fields: [['request_id', 'u64'], ['status', 'u16'], ['bytes', 'u64'], ...conn] },
-  { name: 'redis_command_send', fields: [['command_id', 'u64'], ['parent_id', 'u64'], ['cmd', 'string'], ['argc', 'u32'], ['bytes', 'u32'], ['pipeline_pos', 'u32'], ['seq', 'u64'], ...conn] },
+  onConnection('http_client_response', [['request_id', 'u64'], ['status', 'u16'], ['bytes', 'u64']]),
+  onConnection('redis_command_send', [['command_id', 'u64'], ['parent_id', 'u64'], ['cmd', 'string'], ['argc', 'u32'], ['bytes', 'u32'], ['pipeline_pos', 'u32'], ['seq', 'u64']]),
   { name: 'redis_command_reply', fields: [['command_id', 'u64'], ['ok', 'u8'], ['redirect', 'string'], ['bytes', 'u32'], ['seq', 'u64'], ['local_port', 'u16'], ['fd', 'i32']] },
   { name: 'redis_push', fields: [['kind', 'string'], ['channel', 'string'], ['bytes', 'u32'], ['local_port', 'u16'], ['fd', 'i32']] },
   { name: 'event_loop_delay', fields: [['interval_ns', 'u64'], ['p50_ns', 'u64'], ['p99_ns', 'u64'], ['max_ns', 'u64'], ['mean_ns', 'f64']] },
   { name: 'gc', fields: [['kind', 'string'], ['duration_ns', 'u64']] },
 ];
+
+/** The values of an event with its Conn spread into five (for sinks that take fields one by one). */
+export function fieldValues(id: number, values: readonly Value[]): (string | number)[] {
+  const at = NODEJS_EVENTS[id].connAt;
+  if (at === undefined) return values as (string | number)[];
+  const c = values[at] as Conn;
+  return [...(values.slice(0, at) as (string | number)[]), c.localAddr, c.localPort, c.remoteAddr, c.remotePort, c.fd];
+}
 
 export const EVENT_ID: Record<string, number> = Object.fromEntries(NODEJS_EVENTS.map((e, i) => [e.name, i]));
 

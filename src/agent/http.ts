@@ -6,7 +6,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { EV } from './events.js';
+import { EV, type Conn } from './events.js';
 import { currentRequest, newId, requestContext } from './context.js';
 import { emit, guarded } from './sink.js';
 
@@ -26,16 +26,18 @@ function fdOf(s: Socket | null | undefined): number {
   return typeof h?.fd === 'number' ? h.fd : -1;
 }
 
+const NO_CONN: Conn = { localAddr: '', localPort: 0, remoteAddr: '', remotePort: 0, fd: -1 };
+
 /** A connection's addresses and fd, read once per socket (kept-alive sockets carry many requests). */
-export function connFields(s: Socket | null | undefined): (string | number)[] {
-  if (!s) return ['', 0, '', 0, -1];
-  const slot = s as Socket & With<typeof CONN, (string | number)[]>;
-  let f = slot[CONN];
-  if (!f) {
-    f = [s.localAddress ?? '', s.localPort ?? 0, s.remoteAddress ?? '', s.remotePort ?? 0, fdOf(s)];
-    if (f[1]) slot[CONN] = f; // not before the socket is connected
+export function connOf(s: Socket | null | undefined): Conn {
+  if (!s) return NO_CONN;
+  const slot = s as Socket & With<typeof CONN, Conn>;
+  let c = slot[CONN];
+  if (!c) {
+    c = { localAddr: s.localAddress ?? '', localPort: s.localPort ?? 0, remoteAddr: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0, fd: fdOf(s) };
+    if (c.localPort) slot[CONN] = c; // not before the socket is connected
   }
-  return f;
+  return c;
 }
 
 /**
@@ -61,8 +63,7 @@ export function startHttp(): void {
     const { request, response, socket } = m as { request: IncomingMessage; response: ServerResponse; socket: Socket };
     const id = newId();
     (response as ServerResponse & With<typeof SPAN, Span>)[SPAN] = { id, bytesAtStart: bytesOut(socket) };
-    const c = connFields(socket);
-    emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), c[0], c[1], c[2], c[3], c[4]]);
+    emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), connOf(socket)]);
     // the request handler runs next, synchronously, in this context
     requestContext.enterServerRequest(id, request, response);
   }));
@@ -90,8 +91,7 @@ export function startHttp(): void {
     const span = (request as ClientRequest & With<typeof SPAN, Span>)[SPAN];
     if (!span) return;
     const s = request.socket as Socket | null;
-    const c = connFields(s);
-    emit(EV.http_client_response, [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, c[0], c[1], c[2], c[3], c[4]]);
+    emit(EV.http_client_response, [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, connOf(s)]);
   }));
   startUndici();
 }
@@ -147,8 +147,7 @@ function startUndici(): void {
   const done = (request: object, failed: boolean) => {
     const c = (request as Req)[SPAN];
     if (!c) return;
-    const f = connFields(c.socket);
-    emit(EV.http_client_response, [c.id, failed ? 0 : c.status, 0, f[0], f[1], f[2], f[3], f[4]]);
+    emit(EV.http_client_response, [c.id, failed ? 0 : c.status, 0, connOf(c.socket)]);
     (request as Req)[SPAN] = undefined;
   };
   subscribe('undici:request:trailers', guarded((m: unknown) => done((m as { request: object }).request, false)));

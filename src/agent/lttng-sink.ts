@@ -3,7 +3,7 @@
  * native addon (native/node), so they share a session with Redis's. Used
  * when `redtrace record` passes the addon's path in REDTRACE_LTTNG_ADDON.
  */
-import { NODEJS_EVENTS } from './events.js';
+import { NODEJS_EVENTS, fieldValues } from './events.js';
 import type { Sink } from './sink.js';
 
 interface Addon {
@@ -19,7 +19,7 @@ export function lttngSink(addonPath: string): Sink {
   const ids = NODEJS_EVENTS.map((e) => addon.names.indexOf(e.name));
   if (ids.some((i) => i < 0)) throw new Error(`the LTTng addon at ${addonPath} lacks events of this agent`);
   return {
-    emit: (id, values) => addon.emit(ids[id], values),
+    emit: (id, values) => addon.emit(ids[id], fieldValues(id, values)),
     flushSync: () => {},
     close: () => {},
   };

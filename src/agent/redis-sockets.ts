@@ -9,7 +9,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { Socket } from 'node:net';
 import { EV } from './events.js';
 import { currentRequest, newId } from './context.js';
-import { connFields } from './http.js';
+import { connOf } from './http.js';
 import { RespScanner } from './resp.js';
 import { callerOf, takeClientConnecting } from './redis-callers.js';
 import { disable, emit, guarded } from './sink.js';
@@ -81,8 +81,7 @@ class RedisConnection {
     const sub = SUBSCRIBE_CMDS.has(cmd);
     if (sub) this.subscribed = true;
     this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
-    const c = connFields(this.socket);
-    emit(EV.redis_command_send, [id, parent, cmd, argc, bytes, pos, seq, c[0], c[1], c[2], c[3], c[4]]);
+    emit(EV.redis_command_send, [id, parent, cmd, argc, bytes, pos, seq, connOf(this.socket)]);
   }
 
   received(chunk: Buffer): void {
@@ -108,8 +107,8 @@ class RedisConnection {
         // RESP3 confirms (un)subscriptions with pushes: those answer the pending SUBSCRIBE
         const confirms = r.type === 0x3e && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
         if (!confirms && (r.type === 0x3e || (this.subscribed && PUSH_KINDS.has(kind)))) {
-          const c = connFields(this.socket);
-          emit(EV.redis_push, [kind, r.second ?? '', bytes, c[1], c[4]]);
+          const c = connOf(this.socket);
+          emit(EV.redis_push, [kind, r.second ?? '', bytes, c.localPort, c.fd]);
           continue;
         }
       }
@@ -133,8 +132,8 @@ class RedisConnection {
     head.bytes += bytes;
     if (--head.replies > 0) return;
     this.queue.shift();
-    const c = connFields(this.socket);
-    emit(EV.redis_command_reply, [head.id, ok ? 1 : 0, redirect, head.bytes, head.seq, c[1], c[4]]);
+    const c = connOf(this.socket);
+    emit(EV.redis_command_reply, [head.id, ok ? 1 : 0, redirect, head.bytes, head.seq, c.localPort, c.fd]);
   }
 
   private rest(b: Buffer, off: number): Buffer | undefined {

@@ -4,8 +4,10 @@
  * no agent were there.
  */
 
+import type { Value } from './events.js';
+
 export interface Sink {
-  emit(id: number, values: readonly (string | number)[]): void;
+  emit(id: number, values: readonly Value[]): void;
   flushSync(): void;
   close(): void;
 }
@@ -30,7 +32,7 @@ export function disable(why: unknown): void {
 }
 
 /** Emits event `id` (see EV in events.ts) with its field values in order. */
-export function emit(id: number, values: readonly (string | number)[]): void {
+export function emit(id: number, values: readonly Value[]): void {
   if (!sink) return;
   try {
     sink.emit(id, values);

@@ -65,9 +65,9 @@ for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-
   let gwDir = '';
   let svcDir = '';
   const bodies: string[] = [];
+  const redisPort = freePort();
 
   before(async () => {
-    const redisPort = freePort();
     const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
     procs.push(redis);
     const svcPort = freePort();
@@ -134,6 +134,24 @@ for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-
     }
     // keys and values stay out of the trace
     assert.ok(!svc.some((e) => Object.values(e.p).some((v) => typeof v === 'string' && /k:key|n:key/.test(v))));
+  });
+
+  test('events on a connection carry its addresses, ports and file descriptor', () => {
+    const onConnections = [...svc, ...gw].filter((e) => ['http_server_receive', 'http_client_response', 'redis_command_send'].includes(e.name));
+    // (and the commands clients send by themselves on connecting)
+    assert.ok(onConnections.length >= 2 * REQUESTS + 2 * REQUESTS + 5 * REQUESTS, `${onConnections.length} events`);
+    for (const e of onConnections) {
+      assert.equal(e.p.local_addr, '127.0.0.1', e.name);
+      assert.equal(e.p.remote_addr, '127.0.0.1', e.name);
+      assert.ok((e.p.local_port as number) > 0 && (e.p.remote_port as number) > 0 && (e.p.fd as number) > 2, `${e.name}: ${JSON.stringify(e.p)}`);
+    }
+    const sends = svc.filter((e) => e.name === 'redis_command_send');
+    assert.ok(sends.every((e) => e.p.remote_port === redisPort));
+    // a reply names the connection of its command
+    for (const r of svc.filter((e) => e.name === 'redis_command_reply')) {
+      const send = sends.find((s) => s.p.command_id === r.p.command_id)!;
+      assert.deepEqual([r.p.local_port, r.p.fd], [send.p.local_port, send.p.fd]);
+    }
   });
 
   test('a gateway call and the service request it caused share a TCP connection', () => {
