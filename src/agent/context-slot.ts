@@ -117,14 +117,19 @@ export function slotContext(addonPath: string): RequestContext {
   const STREAM_ARG = Symbol('redtrace.streamTick');
   type Tick = Fn & { [STREAM_ARG]?: number };
   function streamArg(cb: Tick): number {
-    let k = cb[STREAM_ARG];
-    if (k === undefined) {
+    const k = cb[STREAM_ARG];
+    return k !== undefined ? k : classify(cb);
+  }
+  function classify(cb: Tick): number {
+    try {
       const t = STREAM_TICKS.get(cb.name);
       if (t === undefined) return -1;
-      k = Function.prototype.toString.call(cb).includes(t.emits) ? t.arg : -1;
-      Object.defineProperty(cb, STREAM_ARG, { value: k });
+      const k = Function.prototype.toString.call(cb).includes(t.emits) ? t.arg : -1;
+      if (Object.isExtensible(cb)) Object.defineProperty(cb, STREAM_ARG, { value: k });
+      return k;
+    } catch {
+      return -1; // an application's odd function (a throwing name getter): carried as any other
     }
-    return k;
   }
   function carriedByStream(ctx: unknown, cb: Fn, x: unknown, y: unknown): boolean {
     const k = streamArg(cb);

@@ -226,7 +226,7 @@ export class CtfStreamWriter {
     for (let i = 0; i < variable.length; i++) {
       const v = values[variable[i]];
       if (typeof v === 'string') need += (v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1;
-      else need += kinds[variable[i]] === K_CONN ? connBytes(v as Conn).length : 97; // (a number's digits)
+      else need += kinds[variable[i]] === K_CONN ? connBytes(v as Conn).length : 97; // (a number written as text)
     }
     if (!this.reserve(need, ts)) {
       this.discarded++;
