@@ -216,17 +216,19 @@ export class CtfStreamWriter {
     return true;
   }
 
-  /** Encodes one event (values in the order of its fields). */
+  /** Encodes one event (values in the order of its fields, a Conn standing for a connection's five). */
   emit(id: number, values: readonly Value[]): void {
     if (this.closed) return;
     const kinds = KINDS[id];
     const ts = process.hrtime.bigint();
     let need = FIXED_BYTES[id];
+    let conn: Buffer | undefined;
     const variable = VARIABLE[id];
     for (let i = 0; i < variable.length; i++) {
       const v = values[variable[i]];
       if (typeof v === 'string') need += (v.length < MAX_STRING ? v.length : MAX_STRING) * 3 + 1;
-      else need += kinds[variable[i]] === K_CONN ? connBytes(v as Conn).length : 97; // (a number written as text)
+      else if (kinds[variable[i]] === K_CONN) need += (conn = connBytes(v as Conn)).length;
+      else need += 97; // (a number written as text)
     }
     if (!this.reserve(need, ts)) {
       this.discarded++;
@@ -256,11 +258,9 @@ export class CtfStreamWriter {
         }
         case K_F64: dv.setFloat64(p, Number(v), true); p += 8; break;
         case K_STRING: p = putString(b, p, typeof v === 'string' ? v : String(v)); break;
-        default: {
-          const c = connBytes(v as Conn);
-          b.set(c, p);
-          p += c.length;
-        }
+        default: // the connection, encoded above
+          b.set(conn!, p);
+          p += conn!.length;
       }
     }
     this.pos = p;

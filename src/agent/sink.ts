@@ -31,7 +31,7 @@ export function disable(why: unknown): void {
   sink = undefined;
 }
 
-/** Emits event `id` (see EV in events.ts) with its field values in order. */
+/** Emits event `id` (see EV in events.ts) with its values in field order (a Conn for a connection's five fields). */
 export function emit(id: number, values: readonly Value[]): void {
   if (!sink) return;
   try {
