@@ -35,6 +35,10 @@ const BOUNDARIES: Record<string, Then> = {
   immediate: (send) => setImmediate(send),
   'next-tick': (send) => process.nextTick(send),
   microtask: (send) => queueMicrotask(send),
+  // callbacks given arguments of their own, which they must receive as given
+  'timeout-args': (send, _req, res) => setTimeout((a, b, c) => (a === 'a' && b === 'b' && c === 'c' ? send() : res.end('wrong arguments')), 1, 'a', 'b', 'c'),
+  'immediate-args': (send, _req, res) => setImmediate((a, b) => (a === 'a' && b === 'b' ? send() : res.end('wrong arguments')), 'a', 'b'),
+  'next-tick-args': (send, _req, res) => process.nextTick((a: string) => (a === 'a' ? send() : res.end('wrong arguments')), 'a'),
   'request-body': (send, req) => {
     req.on('data', () => {});
     req.on('end', send);
