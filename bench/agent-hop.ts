@@ -18,6 +18,10 @@ import { median, step } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
+if (!(Number.isInteger(ROUNDS) && ROUNDS > 0 && Number.isInteger(REQUESTS) && REQUESTS > 0)) {
+  console.error('bench:agent-hop: BENCH_ROUNDS and BENCH_REQUESTS must be positive integers');
+  process.exit(2);
+}
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const PRELOAD = {
   none: [] as string[],

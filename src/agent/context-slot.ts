@@ -161,9 +161,9 @@ export function slotContext(addonPath: string): RequestContext {
   /**
    * A scheduler taking the callback, then `lead` arguments of its own (a timer's delay), then
    * the callback's. Called for every tick of the process: the common arities are passed on as
-   * they are, since forwarding `arguments` costs more than the tick itself. The rare arities
-   * hand `arguments` straight to Reflect.apply or slice, which V8 does without making the
-   * object: a spread of it, even in a branch never taken, made every call about 100 ns slower.
+   * they are. The rare ones hand `arguments` straight to Reflect.apply or slice, which V8 does
+   * without making the object; a spread of it, even in a branch never taken, made every call
+   * about 100 ns slower.
    */
   const schedule = (lead: 0 | 1) => (orig: Fn) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown) {
     const ctx = get();
