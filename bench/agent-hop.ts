@@ -8,18 +8,33 @@
  * agent of a few µs show here. Last line: {"bench":"agent-hop",
  * "redtrace_overhead":..,"otel_overhead":..,"cpu_us_per_request":{..}}
  * (overhead = CPU per request / CPU per request with no agent - 1; medians)
+ *
+ * With --instructions (npm run bench:agent-instructions), the same loop runs
+ * under valgrind and the figure is the instructions executed per request:
+ * the same in every run to within 1 %, where CPU time on a shared machine is
+ * not, so a change of 1 % shows. Each configuration runs twice (2,000 and
+ * 10,000 requests after the same warm-up) and the difference is divided by
+ * the 8,000 requests between them, which leaves out start-up and warm-up.
+ * V8 optimizes on the main thread there (--no-concurrent-recompilation):
+ * under valgrind a background compiler falls so far behind that hot code
+ * would run unoptimized. Clock reads cost more under valgrind (no vDSO), so
+ * timestamps weigh more than they do natively. Last line:
+ * {"bench":"agent-instructions","redtrace_overhead":..,"otel_overhead":..,
+ * "instructions_per_request":{..}}
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, step } from './lib.js';
+import { median, step, tell } from './lib.js';
 
+const INSTRUCTIONS = process.argv.includes('--instructions');
+const BENCH = INSTRUCTIONS ? 'agent-instructions' : 'agent-hop';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
 if (!(Number.isInteger(ROUNDS) && ROUNDS > 0 && Number.isInteger(REQUESTS) && REQUESTS > 0)) {
-  console.error('bench:agent-hop: BENCH_ROUNDS and BENCH_REQUESTS must be positive integers');
+  console.error(`bench:${BENCH}: BENCH_ROUNDS and BENCH_REQUESTS must be positive integers`);
   process.exit(2);
 }
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -42,6 +57,43 @@ function measure(cfg: Config, traceDir: string): number {
   return v;
 }
 
+/** Instructions one run of the hop loop executes (valgrind's count), all threads. */
+function instructions(cfg: Config, requests: number, traceDir: string): Promise<number> {
+  const args = ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null',
+    process.execPath, '--no-concurrent-recompilation', ...PRELOAD[cfg], here('./hop-loop.cjs'), String(requests)];
+  return new Promise((resolve, reject) => {
+    execFile('valgrind', args, { env: { ...process.env, REDTRACE_TRACE_DIR: traceDir }, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 24 }, (err, _out, errOut) => {
+      if (err) return reject(new Error((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'valgrind is not installed (apt-get install valgrind)' : `${cfg}: valgrind failed: ${err.message.split('\n')[0]}`));
+      const m = /I\s+refs:\s+([\d,]+)/.exec(errOut);
+      if (!m) return reject(new Error(`${cfg}: valgrind printed no instruction count`));
+      resolve(Number(m[1].replace(/,/g, '')));
+    });
+  });
+}
+
+/** Instructions per request: two runs (the loop warms up on 2,000 requests either way), the difference over the requests between them. */
+async function instructionsPerRequest(cfg: Config, work: string): Promise<number> {
+  const [few, many] = await Promise.all([instructions(cfg, 2000, join(work, `${cfg}-few`)), instructions(cfg, 10_000, join(work, `${cfg}-many`))]);
+  return (many - few) / 8000;
+}
+
+async function mainInstructions(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'redtrace-bench-instructions-'));
+  try {
+    const order: Config[] = ['none', 'redtrace', 'otel'];
+    const per = {} as Record<Config, number>;
+    for (const cfg of order) {
+      const t0 = Date.now();
+      per[cfg] = await instructionsPerRequest(cfg, work);
+      tell(`${cfg}: ${Math.round(per[cfg])} instructions/request (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    const overhead = (c: Config) => Math.round((per[c] / per.none - 1) * 1000) / 1000;
+    console.log(JSON.stringify({ bench: BENCH, redtrace_overhead: overhead('redtrace'), otel_overhead: overhead('otel'), instructions_per_request: Object.fromEntries(order.map((c) => [c, Math.round(per[c])])) }));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function main(): void {
   const work = mkdtempSync(join(tmpdir(), 'redtrace-bench-hop-'));
   try {
@@ -62,9 +114,15 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (e) {
-  console.error(`bench:agent-hop: ${(e as Error).message}`);
+const fail = (e: unknown): never => {
+  console.error(`bench:${BENCH}: ${(e as Error).message}`);
   process.exit(1);
+};
+if (INSTRUCTIONS) mainInstructions().catch(fail);
+else {
+  try {
+    main();
+  } catch (e) {
+    fail(e);
+  }
 }

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../src/record/free-port.js';
 import { startProcess, stopProcess, type Started } from '../test/support/processes.js';
-import { median, step } from './lib.js';
+import { median, tell } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7); // the machine is shared: more rounds, steadier medians
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const cfg of round % 2 === 0 ? order : [...order].reverse()) {
         const v = await measure(cfg, redisPort, join(work, `traces-${round}`));
-        step(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v.rps)} req/s, ${Math.round(v.cpu)} µs CPU/request`, () => undefined);
+        tell(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v.rps)} req/s, ${Math.round(v.cpu)} µs CPU/request`);
         rps[cfg].push(v.rps);
         cpu[cfg].push(v.cpu);
       }

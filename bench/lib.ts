@@ -18,9 +18,16 @@ export function seconds(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+const onTerminal = (): boolean => Boolean(process.stderr.isTTY) && !process.env.CI;
+
+/** One line of progress for the terminal (not CI logs). */
+export function tell(line: string): void {
+  if (onTerminal()) process.stderr.write(`${line}\n`);
+}
+
 /** Runs a named step, telling the terminal (not CI logs) what is going on. */
 export function step<T>(what: string, fn: () => T): T {
-  const tty = process.stderr.isTTY && !process.env.CI;
+  const tty = onTerminal();
   if (tty) process.stderr.write(`${what}...`);
   const t0 = Date.now();
   const r = fn();

@@ -2,10 +2,11 @@
 # Bootstraps what redtrace needs on Debian 12: the system packages that are
 # missing (apt-get), then `npm ci` when the lockfile changed, then the build.
 # Safe to run again and again: each step is skipped when already done.
+# Arguments: more Debian packages that one command needs (a benchmark's tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(lttng-tools liblttng-ust-dev babeltrace2 redis-server redis-tools gcc g++ libc6-dev make patch binutils libssl-dev tcl curl util-linux mount iproute2 time)
+PACKAGES=(lttng-tools liblttng-ust-dev babeltrace2 redis-server redis-tools gcc g++ libc6-dev make patch binutils libssl-dev tcl curl util-linux mount iproute2 time "$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,15 +10,22 @@ import { EV, type Conn } from './events.js';
 import { currentRequest, newId, requestContext } from './context.js';
 import { emit, guarded } from './sink.js';
 
+// The agent's state rides on the objects it observes, under symbols: cheaper than WeakMaps
+// (no ephemeron tables for the garbage collector), and invisible to the application.
+/** On a server response: its request id; on a client request: its Span. */
+const SPAN = Symbol('redtrace.span');
+const CONN = Symbol('redtrace.conn');
+/**
+ * On a server socket: the bytes written on it when its last response finished. Responses
+ * on an HTTP/1 connection follow one another, so a response's bytes are the count when it
+ * finishes minus this mark: one read of the count per response, not two.
+ */
+const SENT = Symbol('redtrace.sent');
+
 interface Span {
   id: number;
   bytesAtStart: number;
 }
-
-// The agent's state rides on the objects it observes, under symbols: cheaper than WeakMaps
-// (no ephemeron tables for the garbage collector), and invisible to the application.
-const SPAN = Symbol('redtrace.span');
-const CONN = Symbol('redtrace.conn');
 type With<K extends symbol, V> = { [k in K]?: V };
 
 function fdOf(s: Socket | null | undefined): number {
@@ -62,16 +69,23 @@ export function startHttp(): void {
   subscribe('http.server.request.start', guarded((m: unknown) => {
     const { request, response, socket } = m as { request: IncomingMessage; response: ServerResponse; socket: Socket };
     const id = newId();
-    (response as ServerResponse & With<typeof SPAN, Span>)[SPAN] = { id, bytesAtStart: bytesOut(socket) };
+    (response as ServerResponse & With<typeof SPAN, number>)[SPAN] = id;
     emit(EV.http_server_receive, [id, request.method ?? '', pathOf(request.url), connOf(socket)]);
     // the request handler runs next, synchronously, in this context
     requestContext.enterServerRequest(id, request, response);
   }));
   subscribe('http.server.response.finish', guarded((m: unknown) => {
     const { response, socket } = m as { response: ServerResponse; socket: Socket };
-    const span = (response as ServerResponse & With<typeof SPAN, Span>)[SPAN];
-    if (!span) return;
-    emit(EV.http_server_response, [span.id, response.statusCode, bytesOut(socket) - span.bytesAtStart]);
+    const id = (response as ServerResponse & With<typeof SPAN, number>)[SPAN];
+    if (id === undefined) return;
+    let bytes = 0;
+    if (socket) {
+      const slot = socket as Socket & With<typeof SENT, number>;
+      const sent = bytesOut(socket);
+      bytes = sent - (slot[SENT] ?? 0);
+      slot[SENT] = sent;
+    }
+    emit(EV.http_server_response, [id, response.statusCode, bytes]);
   }));
   subscribe('http.client.request.start', guarded((m: unknown) => {
     const { request } = m as { request: ClientRequest };

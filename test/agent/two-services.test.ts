@@ -19,7 +19,10 @@ const AGENT_CJS = path.join(ROOT, 'dist/cjs/agent/register.js');
 const AGENT_ESM = path.join(ROOT, 'dist/src/agent/register.js');
 const SERVICES = path.resolve(HERE, '../../examples/services');
 const OTEL = path.resolve(HERE, '../support/otel/preload.cjs');
-const REQUESTS = 8;
+// at once, then one after another (kept-alive connections then carry several requests)
+const CONCURRENT = 8;
+const SEQUENTIAL = 3;
+const REQUESTS = CONCURRENT + SEQUENTIAL;
 
 type Ev = AgentEvent;
 
@@ -84,7 +87,8 @@ for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-
     procs.push(gateway);
     // all at once: node-redis then writes the commands of several requests in one batch,
     // and a context that leaked from one request to another would show
-    const replies = await Promise.all(Array.from({ length: REQUESTS }, (_, i) => httpGet(gwPort, `/api/key${i}`)));
+    const replies = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => httpGet(gwPort, `/api/key${i}`)));
+    for (let i = CONCURRENT; i < REQUESTS; i++) replies.push(await httpGet(gwPort, `/api/key${i}`));
     for (const r of replies) {
       assert.equal(r.status, 200, r.body);
       bodies.push(r.body);
@@ -115,6 +119,25 @@ for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-
     const responses = gw.filter((e) => e.name === 'http_server_response');
     assert.equal(responses.length, REQUESTS);
     assert.ok(responses.every((e) => e.p.status === 200 && (e.p.bytes as number) > 0));
+  });
+
+  test('a response\'s bytes are the same on both sides of the connection, kept alive or not', () => {
+    // the gateway asks /kv/KEY with http.get once per request: its response, as the service
+    // wrote it and as the gateway read it, headers included (fetch's reads are not counted)
+    const byPath = (evs: Ev[], request: string, response: string, idField: string) => {
+      const bytes = new Map<string, number>();
+      for (const r of evs.filter((e) => e.name === request && String(e.p.path).startsWith('/kv/'))) {
+        const done = evs.filter((e) => e.name === response && e.p.request_id === r.p[idField]);
+        assert.equal(done.length, 1, `one response to ${String(r.p.path)}`);
+        bytes.set(String(r.p.path), done[0].p.bytes as number);
+      }
+      return bytes;
+    };
+    const written = byPath(svc, 'http_server_receive', 'http_server_response', 'request_id');
+    const read = byPath(gw, 'http_client_request', 'http_client_response', 'request_id');
+    assert.equal(written.size, REQUESTS);
+    assert.deepEqual(read, written);
+    assert.ok([...written.values()].every((b) => b > 100 && b < 400), [...written.values()].join(' '));
   });
 
   test('each service request carries its Redis commands, in order, with replies', () => {
