@@ -20,8 +20,14 @@ interface Slot {
   set(value: unknown): void;
 }
 
-const CTX = Symbol('redtrace.context');
-type Bound = { [CTX]?: number };
+/**
+ * An object bound to a request carries the request's id in a property of this name. A name,
+ * not a symbol: every event of every socket reads it, on objects of many shapes, and V8
+ * serves such a read of a name from a cache, where a symbol is looked up in the object and
+ * its prototypes each time (over a tenth of the agent's instructions on an HTTP hop).
+ * The price: the property shows among the object's own keys.
+ */
+type Bound = { __redtraceRequest?: number };
 type Fn = (...args: unknown[]) => unknown;
 type Methods = Record<string, Fn>;
 
@@ -51,15 +57,15 @@ export function slotContext(addonPath: string): RequestContext {
 
   /** Binds an object to the current request, if any and if not bound yet. */
   const own = (req: Bound): void => {
-    if (req && req[CTX] === undefined) {
+    if (req && req.__redtraceRequest === undefined) {
       const v = get();
-      if (typeof v === 'number') req[CTX] = v;
+      if (typeof v === 'number') req.__redtraceRequest = v;
     }
   };
   /** A socket that carries HTTP client requests serves one request after another: its
    * requests carry the context, not the socket (nor the first request it served). */
   const release = (socket: unknown): void => {
-    if (socket && (socket as Bound)[CTX] !== undefined) (socket as Bound)[CTX] = undefined;
+    if (socket && (socket as Bound).__redtraceRequest !== undefined) (socket as Bound).__redtraceRequest = undefined;
   };
   // events of a request's HTTP objects run in its context, and so do those of a socket
   // opened in a request (a client that connects on its first command, then sends it)
@@ -71,7 +77,7 @@ export function slotContext(addonPath: string): RequestContext {
   for (const proto of [http.IncomingMessage.prototype, http.OutgoingMessage.prototype, net.Socket.prototype]) {
     // (every event of every socket passes here: the usual arities are passed on as they are)
     wrap(proto, 'emit', (emit) => function (this: Bound, event: unknown, a?: unknown) {
-      const ctx = this[CTX];
+      const ctx = this.__redtraceRequest;
       const n = arguments.length;
       // eslint-disable-next-line prefer-rest-params
       if (n === 0 || n > 2) return ctx === undefined ? Reflect.apply(emit, this, arguments) : runIn(ctx, emit, this, arguments);
@@ -135,7 +141,7 @@ export function slotContext(addonPath: string): RequestContext {
     const k = streamArg(cb);
     if (k < 0) return false;
     const stream = k === 0 ? x : y;
-    return typeof stream === 'object' && stream !== null && (stream as Bound)[CTX] === ctx;
+    return typeof stream === 'object' && stream !== null && (stream as Bound).__redtraceRequest === ctx;
   }
 
   // a scheduled callback runs in the context of the code that scheduled it. Streams schedule
@@ -206,19 +212,19 @@ export function slotContext(addonPath: string): RequestContext {
     kind: 'slot',
     current,
     enterServerRequest(id, request, response) {
-      (request as Bound)[CTX] = id;
-      (response as Bound)[CTX] = id;
+      (request as Bound).__redtraceRequest = id;
+      (response as Bound).__redtraceRequest = id;
       // the handler runs next, synchronously, in the slot; the first tick after it clears the
       // slot before any other socket's callback (wrapping the server's emit instead would
       // miss a server whose emit another tool wrapped before the agent loaded)
       set(id);
       nextTick(clear);
     },
-    clientParent: (request) => (request as Bound)[CTX] ?? current(),
+    clientParent: (request) => (request as Bound).__redtraceRequest ?? current(),
     releaseSocket: release,
     bindClientResponse(request, response) {
-      const v = (request as Bound)[CTX];
-      if (v !== undefined) (response as Bound)[CTX] = v;
+      const v = (request as Bound).__redtraceRequest;
+      if (v !== undefined) (response as Bound).__redtraceRequest = v;
     },
   };
 }
