@@ -89,13 +89,13 @@ export class RespScanner {
     this.first = this.second = this.error = undefined;
     this.count = 0;
     if (off >= s.length || s.charCodeAt(off) !== 0x2a) return false;
-    let le = s.indexOf('\r', off + 1);
+    let le = crIn(s, off + 1);
     if (le < 0) return false;
     const n = intIn(s, off + 1, le);
     let at = le + 2;
     for (let i = 0; i < n; i++) {
       if (s.charCodeAt(at) !== 0x24) return false;
-      le = s.indexOf('\r', at + 1);
+      le = crIn(s, at + 1);
       if (le < 0) return false;
       const len = intIn(s, at + 1, le);
       const start = le + 2;
@@ -165,6 +165,12 @@ function isTyped(c: number): boolean {
 function lineEnd(b: Buffer, from: number): number {
   const last = b.length - 1;
   for (let i = from; i < last; i++) if (b[i] === CR) return i;
+  return -1;
+}
+
+/** Offset of the next CR in a string from `from`, or -1 (a loop, as lineEnd: these lines are a few characters long). */
+function crIn(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) === CR) return i;
   return -1;
 }
 
