@@ -33,7 +33,8 @@ const INSTRUCTIONS = process.argv.includes('--instructions');
 const BENCH = INSTRUCTIONS ? 'agent-instructions' : 'agent-hop';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
-if (!(Number.isInteger(ROUNDS) && ROUNDS > 0 && Number.isInteger(REQUESTS) && REQUESTS > 0)) {
+// (the instruction count needs neither: its runs are fixed, and one of each is enough)
+if (!INSTRUCTIONS && !(Number.isInteger(ROUNDS) && ROUNDS > 0 && Number.isInteger(REQUESTS) && REQUESTS > 0)) {
   console.error(`bench:${BENCH}: BENCH_ROUNDS and BENCH_REQUESTS must be positive integers`);
   process.exit(2);
 }
