@@ -124,17 +124,17 @@ for (const context of ['slot', 'async-hooks']) describe(`Node.js agent on a two-
   test('a response\'s bytes are the same on both sides of the connection, kept alive or not', () => {
     // the gateway asks /kv/KEY with http.get once per request: its response, as the service
     // wrote it and as the gateway read it, headers included (fetch's reads are not counted)
-    const byPath = (evs: Ev[], request: string, response: string, idField: string) => {
+    const byPath = (evs: Ev[], request: string, response: string) => {
       const bytes = new Map<string, number>();
       for (const r of evs.filter((e) => e.name === request && String(e.p.path).startsWith('/kv/'))) {
-        const done = evs.filter((e) => e.name === response && e.p.request_id === r.p[idField]);
+        const done = evs.filter((e) => e.name === response && e.p.request_id === r.p.request_id);
         assert.equal(done.length, 1, `one response to ${String(r.p.path)}`);
         bytes.set(String(r.p.path), done[0].p.bytes as number);
       }
       return bytes;
     };
-    const written = byPath(svc, 'http_server_receive', 'http_server_response', 'request_id');
-    const read = byPath(gw, 'http_client_request', 'http_client_response', 'request_id');
+    const written = byPath(svc, 'http_server_receive', 'http_server_response');
+    const read = byPath(gw, 'http_client_request', 'http_client_response');
     assert.equal(written.size, REQUESTS);
     assert.deepEqual(read, written);
     assert.ok([...written.values()].every((b) => b > 100 && b < 400), [...written.values()].join(' '));
