@@ -14,10 +14,13 @@ import * as net from 'node:net';
 import { syncBuiltinESMExports } from 'node:module';
 import type { RequestContext } from './context.js';
 import { builtinExports } from './here.cjs';
+import { InOrderCallbacks } from './in-order-callbacks.js';
 
 interface Slot {
   get(): unknown;
   set(value: unknown): void;
+  /** Sets the slot and returns what it held. */
+  swap(value: unknown): unknown;
 }
 
 /**
@@ -28,19 +31,20 @@ interface Slot {
  * The price: the property shows among the object's own keys.
  */
 type Bound = { __redtraceRequest?: number };
+/** Listeners by event, as EventEmitter keeps them. */
+type Emitter = Bound & { _events?: Record<string, unknown> };
 type Fn = (...args: unknown[]) => unknown;
 type Methods = Record<string, Fn>;
 
 export function slotContext(addonPath: string): RequestContext {
   const m = { exports: {} as Slot };
   process.dlopen(m, addonPath);
-  const { get, set } = m.exports;
-  if (typeof get !== 'function' || typeof set !== 'function') throw new Error(`${addonPath} is not the context addon`);
+  const { get, set, swap } = m.exports;
+  if (typeof get !== 'function' || typeof set !== 'function' || typeof swap !== 'function') throw new Error(`${addonPath} is not the context addon`);
 
   function runIn(ctx: unknown, fn: Fn, self: unknown, args: ArrayLike<unknown>): unknown {
-    const prev = get();
+    const prev = swap(ctx);
     if (prev === ctx) return Reflect.apply(fn, self, args);
-    set(ctx);
     try {
       return Reflect.apply(fn, self, args);
     } finally {
@@ -55,11 +59,16 @@ export function slotContext(addonPath: string): RequestContext {
     p[name] = Object.defineProperties(make(orig), Object.getOwnPropertyDescriptors(orig));
   }
 
-  /** Binds an object to the current request, if any and if not bound yet. */
-  const own = (req: Bound): void => {
-    if (req && req.__redtraceRequest === undefined) {
+  /**
+   * Binds an object to the current request, if any and if not bound yet. The property is set
+   * outside requests too (to undefined): every object of a class then gets the same properties
+   * in the same order, one V8 map where there would be two, and Node's code that handles them
+   * all keeps its fast property reads (past four maps at one place, V8 looks each one up).
+   */
+  const own = (o: Bound): void => {
+    if (o && o.__redtraceRequest === undefined) {
       const v = get();
-      if (typeof v === 'number') req.__redtraceRequest = v;
+      o.__redtraceRequest = typeof v === 'number' ? v : undefined;
     }
   };
   /** A socket that carries HTTP client requests serves one request after another: its
@@ -76,15 +85,17 @@ export function slotContext(addonPath: string): RequestContext {
   });
   for (const proto of [http.IncomingMessage.prototype, http.OutgoingMessage.prototype, net.Socket.prototype]) {
     // (every event of every socket passes here: the usual arities are passed on as they are)
-    wrap(proto, 'emit', (emit) => function (this: Bound, event: unknown, a?: unknown) {
+    wrap(proto, 'emit', (emit) => function (this: Emitter, event: unknown, a?: unknown) {
       const ctx = this.__redtraceRequest;
       const n = arguments.length;
+      // An event no one listens to runs no one's code: no context to enter. Most events of a
+      // request's objects are such ('prefinish', 'socket', 'readable'...). Unheard, 'error' throws.
+      const plain = ctx === undefined || (event !== 'error' && this._events?.[event as string] === undefined);
       // eslint-disable-next-line prefer-rest-params
-      if (n === 0 || n > 2) return ctx === undefined ? Reflect.apply(emit, this, arguments) : runIn(ctx, emit, this, arguments);
-      if (ctx === undefined) return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
-      const prev = get();
+      if (n === 0 || n > 2) return plain ? Reflect.apply(emit, this, arguments) : runIn(ctx, emit, this, arguments);
+      if (plain) return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
+      const prev = swap(ctx);
       if (prev === ctx) return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
-      set(ctx);
       try {
         return n === 1 ? emit.call(this, event) : emit.call(this, event, a);
       } finally {
@@ -109,8 +120,8 @@ export function slotContext(addonPath: string): RequestContext {
   /**
    * Node's own stream ticks reach the application only through events of the stream they are
    * given (`arg`: its position among the tick's arguments). When that stream is bound to the
-   * running request, its events carry the context already: the tick needs no trampoline. They
-   * are most of a request's ticks. Known by name and checked by what they emit, once per
+   * running request, its events carry the context already: the tick needs none of its own.
+   * They are most of a request's ticks. Known by name and checked by what they emit, once per
    * function (a function of the application with one of these names is not mistaken for them).
    */
   const STREAM_TICKS = new Map<unknown, { arg: 0 | 1; emits: string }>([
@@ -144,12 +155,10 @@ export function slotContext(addonPath: string): RequestContext {
     return typeof stream === 'object' && stream !== null && (stream as Bound).__redtraceRequest === ctx;
   }
 
-  // a scheduled callback runs in the context of the code that scheduled it. Streams schedule
-  // many ticks: the scheduler gets the trampoline, the context and the callback ahead of the
-  // callback's arguments, rather than a new closure per call.
+  // a scheduled callback runs in the context of the code that scheduled it: a timer's gets
+  // the trampoline, the context and the callback ahead of its arguments, not a new closure
   function trampoline(this: unknown, ctx: unknown, cb: Fn): unknown {
-    const prev = get();
-    set(ctx);
+    const prev = swap(ctx);
     try {
       switch (arguments.length) {
         case 2: return cb.call(this);
@@ -165,16 +174,15 @@ export function slotContext(addonPath: string): RequestContext {
     }
   }
   /**
-   * A scheduler taking the callback, then `lead` arguments of its own (a timer's delay), then
-   * the callback's. Called for every tick of the process: the common arities are passed on as
-   * they are. The rare ones hand `arguments` straight to Reflect.apply or slice, which V8 does
-   * without making the object; a spread of it, even in a branch never taken, made every call
-   * about 100 ns slower.
+   * A timer taking the callback, then `lead` arguments of its own (a delay), then the
+   * callback's. The common arities are passed on as they are. The rare ones hand `arguments`
+   * straight to Reflect.apply or slice, which V8 does without making the object; a spread of
+   * it, even in a branch never taken, made every call about 100 ns slower.
    */
   const schedule = (lead: 0 | 1) => (orig: Fn) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown) {
     const ctx = get();
     const n = arguments.length;
-    if (ctx === undefined || typeof cb !== 'function' || (lead === 0 && n <= 3 && carriedByStream(ctx, cb as Fn, x, y))) {
+    if (ctx === undefined || typeof cb !== 'function') {
       if (n === 1) return orig.call(this, cb);
       if (n === 2) return orig.call(this, cb, x);
       if (n === 3) return orig.call(this, cb, x, y);
@@ -193,13 +201,34 @@ export function slotContext(addonPath: string): RequestContext {
     wrap(globalThis, name, schedule(lead));
     if (same) timers[name] = (globalThis as unknown as Methods)[name];
   }
+  // every tick of the process passes here (most outside any request): the usual arities are
+  // passed on as they are; a tick in a request waits with its context in the agent's queue
   const nextTick = process.nextTick;
-  wrap(process, 'nextTick', schedule(0));
+  const ticks = new InOrderCallbacks(swap, set);
+  wrap(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
+    const ctx = get();
+    const n = arguments.length;
+    // (an exiting process drops its ticks: none may be kept for a runner that never runs)
+    if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || (process as { _exiting?: boolean })._exiting) {
+      if (n === 1) return orig.call(this, cb);
+      if (n === 2) return orig.call(this, cb, x);
+      if (n === 3) return orig.call(this, cb, x, y);
+      // eslint-disable-next-line prefer-rest-params
+      return Reflect.apply(orig, this, arguments);
+    }
+    // eslint-disable-next-line prefer-rest-params
+    if (n <= 4) ticks.add(ctx, cb as Fn, n - 1, x, y, z);
+    // eslint-disable-next-line prefer-rest-params
+    else ticks.add(ctx, cb as Fn, n - 1, Array.prototype.slice.call(arguments, 1), undefined, undefined);
+    return orig.call(this, ticks.runner);
+  });
+  const microtasks = new InOrderCallbacks(swap, set);
   wrap(globalThis, 'queueMicrotask', (orig) => function (this: unknown, cb: unknown) {
     const ctx = get();
     // eslint-disable-next-line prefer-rest-params
     if (ctx === undefined || typeof cb !== 'function') return Reflect.apply(orig, this, arguments);
-    return orig.call(this, () => trampoline(ctx, cb as Fn));
+    microtasks.add(ctx, cb as Fn, 0, undefined, undefined, undefined);
+    return orig.call(this, microtasks.runner);
   });
   syncBuiltinESMExports();
 
@@ -223,8 +252,7 @@ export function slotContext(addonPath: string): RequestContext {
     clientParent: (request) => (request as Bound).__redtraceRequest ?? current(),
     releaseSocket: release,
     bindClientResponse(request, response) {
-      const v = (request as Bound).__redtraceRequest;
-      if (v !== undefined) (response as Bound).__redtraceRequest = v;
+      (response as Bound).__redtraceRequest = (request as Bound).__redtraceRequest; // (undefined too: see own)
     },
   };
 }

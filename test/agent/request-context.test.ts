@@ -15,7 +15,7 @@ import { startProcess, stopProcess, type Started } from '../support/processes.js
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const AGENT = path.resolve(HERE, '../../cjs/agent/register.js');
 const APP = path.resolve(HERE, '../support/context-app.cjs');
-const BOUNDARIES = ['sync', 'fs-promise', 'timers-promise', 'timeout', 'interval', 'immediate', 'next-tick', 'microtask', 'timeout-args', 'immediate-args', 'next-tick-args', 'request-body', 'response-finish', 'client-response', 'new-connection', 'node-redis', 'node-redis-multi', 'fs-callback'];
+const BOUNDARIES = ['sync', 'fs-promise', 'timers-promise', 'timeout', 'interval', 'immediate', 'next-tick', 'microtask', 'timeout-args', 'immediate-args', 'next-tick-args', 'next-tick-many-args', 'next-tick-after-throw', 'microtask-after-throw', 'request-body', 'response-finish', 'client-response', 'new-connection', 'node-redis', 'node-redis-multi', 'fs-callback'];
 const KEYS = [1, 2, 3, 4];
 
 test('the agent carries its context in the slot of its addon unless told otherwise', () => {

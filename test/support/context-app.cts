@@ -20,6 +20,11 @@ const nr = createClient({ url: `redis://127.0.0.1:${redisPort}` });
 type Via = (keys: string[]) => Promise<unknown>;
 const viaIoredis: Via = (keys) => io.exists(...keys);
 
+const EXPECTED = 'thrown on purpose by a route';
+process.on('uncaughtException', (e) => {
+  if (e.message !== EXPECTED) throw e;
+});
+
 type Then = (send: (via?: unknown) => void, req: http.IncomingMessage, res: http.ServerResponse) => void;
 const BOUNDARIES: Record<string, Then> = {
   sync: (send) => send(),
@@ -38,7 +43,21 @@ const BOUNDARIES: Record<string, Then> = {
   // callbacks given arguments of their own, which they must receive as given
   'timeout-args': (send, _req, res) => setTimeout((a, b, c) => (a === 'a' && b === 'b' && c === 'c' ? send() : res.end('wrong arguments')), 1, 'a', 'b', 'c'),
   'immediate-args': (send, _req, res) => setImmediate((a, b) => (a === 'a' && b === 'b' ? send() : res.end('wrong arguments')), 'a', 'b'),
-  'next-tick-args': (send, _req, res) => process.nextTick((a: string) => (a === 'a' ? send() : res.end('wrong arguments')), 'a'),
+  'next-tick-args': (send, _req, res) => process.nextTick((a: string, b: string, c: string) => (a === 'a' && b === 'b' && c === 'c' ? send() : res.end('wrong arguments')), 'a', 'b', 'c'),
+  'next-tick-many-args': (send, _req, res) => process.nextTick((...a: string[]) => (a.join('') === 'abcde' ? send() : res.end('wrong arguments')), 'a', 'b', 'c', 'd', 'e'),
+  // a callback that throws (caught by the process's handler below) changes nothing for the next ones
+  'next-tick-after-throw': (send) => {
+    process.nextTick(() => {
+      throw new Error(EXPECTED);
+    });
+    process.nextTick(send);
+  },
+  'microtask-after-throw': (send) => {
+    queueMicrotask(() => {
+      throw new Error(EXPECTED);
+    });
+    queueMicrotask(send);
+  },
   'request-body': (send, req) => {
     req.on('data', () => {});
     req.on('end', send);
