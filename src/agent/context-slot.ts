@@ -216,7 +216,6 @@ export function slotContext(addonPath: string): RequestContext {
       // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(orig, this, arguments);
     }
-    // eslint-disable-next-line prefer-rest-params
     if (n <= 4) ticks.add(ctx, cb as Fn, n - 1, x, y, z);
     // eslint-disable-next-line prefer-rest-params
     else ticks.add(ctx, cb as Fn, n - 1, Array.prototype.slice.call(arguments, 1), undefined, undefined);
