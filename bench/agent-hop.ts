@@ -18,9 +18,12 @@
  * V8 optimizes on the main thread there (--no-concurrent-recompilation):
  * under valgrind a background compiler falls so far behind that hot code
  * would run unoptimized. Clock reads cost more under valgrind (no vDSO), so
- * timestamps weigh more than they do natively. Last line:
- * {"bench":"agent-instructions","redtrace_overhead":..,"otel_overhead":..,
- * "instructions_per_request":{..}}
+ * timestamps weigh more than they do natively. The loop runs twice over: as
+ * above, and with the hop made from inside a request (hop-loop.cts,
+ * "in-request"), where the client side works in a request's context as a
+ * gateway's does. Last line: {"bench":"agent-instructions",
+ * "redtrace_overhead":..,"otel_overhead":..,"instructions_per_request":{..},
+ * "in_request":{"redtrace_overhead":..,"otel_overhead":..,"instructions_per_request":{..}}}
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,10 +61,12 @@ function measure(cfg: Config, traceDir: string): number {
   return v;
 }
 
+type Loop = 'hop' | 'in-request';
+
 /** Instructions one run of the hop loop executes (valgrind's count), all threads. */
-function instructions(cfg: Config, requests: number, traceDir: string): Promise<number> {
+function instructions(cfg: Config, loop: Loop, requests: number, traceDir: string): Promise<number> {
   const args = ['--tool=cachegrind', '--cache-sim=no', '--smc-check=all-non-file', '--cachegrind-out-file=/dev/null',
-    process.execPath, '--no-concurrent-recompilation', ...PRELOAD[cfg], here('./hop-loop.cjs'), String(requests)];
+    process.execPath, '--no-concurrent-recompilation', ...PRELOAD[cfg], here('./hop-loop.cjs'), String(requests), ...(loop === 'in-request' ? [loop] : [])];
   return new Promise((resolve, reject) => {
     execFile('valgrind', args, { env: { ...process.env, REDTRACE_TRACE_DIR: traceDir }, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 24 }, (err, _out, errOut) => {
       if (err) return reject(new Error((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'valgrind is not installed (apt-get install valgrind)' : `${cfg}: valgrind failed: ${err.message.split('\n')[0]}`));
@@ -73,23 +78,31 @@ function instructions(cfg: Config, requests: number, traceDir: string): Promise<
 }
 
 /** Instructions per request: two runs (the loop warms up on 2,000 requests either way), the difference over the requests between them. */
-async function instructionsPerRequest(cfg: Config, work: string): Promise<number> {
-  const [few, many] = await Promise.all([instructions(cfg, 2000, join(work, `${cfg}-few`)), instructions(cfg, 10_000, join(work, `${cfg}-many`))]);
+async function instructionsPerRequest(cfg: Config, loop: Loop, work: string): Promise<number> {
+  const dir = (n: string) => join(work, `${cfg}-${loop}-${n}`);
+  const [few, many] = await Promise.all([instructions(cfg, loop, 2000, dir('few')), instructions(cfg, loop, 10_000, dir('many'))]);
   return (many - few) / 8000;
+}
+
+/** Instructions per request of each configuration on one loop, and the overheads. */
+async function figures(loop: Loop, work: string): Promise<Record<string, unknown>> {
+  const order: Config[] = ['none', 'redtrace', 'otel'];
+  const per = {} as Record<Config, number>;
+  for (const cfg of order) {
+    const t0 = Date.now();
+    per[cfg] = await instructionsPerRequest(cfg, loop, work);
+    tell(`${loop}, ${cfg}: ${Math.round(per[cfg])} instructions/request (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const overhead = (c: Config) => Math.round((per[c] / per.none - 1) * 1000) / 1000;
+  return { redtrace_overhead: overhead('redtrace'), otel_overhead: overhead('otel'), instructions_per_request: Object.fromEntries(order.map((c) => [c, Math.round(per[c])])) };
 }
 
 async function mainInstructions(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'redtrace-bench-instructions-'));
   try {
-    const order: Config[] = ['none', 'redtrace', 'otel'];
-    const per = {} as Record<Config, number>;
-    for (const cfg of order) {
-      const t0 = Date.now();
-      per[cfg] = await instructionsPerRequest(cfg, work);
-      tell(`${cfg}: ${Math.round(per[cfg])} instructions/request (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    }
-    const overhead = (c: Config) => Math.round((per[c] / per.none - 1) * 1000) / 1000;
-    console.log(JSON.stringify({ bench: BENCH, redtrace_overhead: overhead('redtrace'), otel_overhead: overhead('otel'), instructions_per_request: Object.fromEntries(order.map((c) => [c, Math.round(per[c])])) }));
+    const hop = await figures('hop', work);
+    const inRequest = await figures('in-request', work);
+    console.log(JSON.stringify({ bench: BENCH, ...hop, in_request: inRequest }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
