@@ -45,7 +45,7 @@ const BOUNDARIES: Record<string, Then> = {
   'immediate-args': (send, _req, res) => setImmediate((a, b) => (a === 'a' && b === 'b' ? send() : res.end('wrong arguments')), 'a', 'b'),
   'next-tick-args': (send, _req, res) => process.nextTick((a: string, b: string, c: string) => (a === 'a' && b === 'b' && c === 'c' ? send() : res.end('wrong arguments')), 'a', 'b', 'c'),
   'next-tick-many-args': (send, _req, res) => process.nextTick((...a: string[]) => (a.join('') === 'abcde' ? send() : res.end('wrong arguments')), 'a', 'b', 'c', 'd', 'e'),
-  // a callback that throws (caught by the process's handler below) changes nothing for the next ones
+  // a callback that throws (caught by the process's handler above) changes nothing for the next ones
   'next-tick-after-throw': (send) => {
     process.nextTick(() => {
       throw new Error(EXPECTED);
