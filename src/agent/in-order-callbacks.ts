@@ -9,7 +9,7 @@
  */
 type Fn = (...args: unknown[]) => unknown;
 
-/** Values per entry: context, callback, argument count (-1: an array of them), three arguments. */
+/** Values per entry: context, callback, argument count, three arguments (more than three: the first is an array of them). */
 const STRIDE = 6;
 /** An emptied queue that grew past this many entries lets its storage go. */
 const KEEP = 1024;
