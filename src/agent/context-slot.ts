@@ -149,10 +149,11 @@ export function slotContext(addonPath: string): RequestContext {
     }
   }
   function carriedByStream(ctx: unknown, cb: Fn, x: unknown, y: unknown): boolean {
-    const k = streamArg(cb);
-    if (k < 0) return false;
-    const stream = k === 0 ? x : y;
-    return typeof stream === 'object' && stream !== null && (stream as Bound).__redtraceRequest === ctx;
+    // the arguments first: most ticks are given nothing bound to the request, and are then
+    // no stream's, whatever their callback (often a fresh closure, not worth classifying)
+    if (typeof x === 'object' && x !== null && (x as Bound).__redtraceRequest === ctx) return streamArg(cb) === 0;
+    if (typeof y === 'object' && y !== null && (y as Bound).__redtraceRequest === ctx) return streamArg(cb) === 1;
+    return false;
   }
 
   // a scheduled callback runs in the context of the code that scheduled it: a timer's gets
@@ -204,12 +205,13 @@ export function slotContext(addonPath: string): RequestContext {
   // every tick of the process passes here (most outside any request): the usual arities are
   // passed on as they are; a tick in a request waits with its context in the agent's queue
   const nextTick = process.nextTick;
+  const proc = process as { _exiting?: boolean }; // (the global `process` is a getter: one call per use)
   const ticks = new InOrderCallbacks(swap, set);
   wrap(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
     const ctx = get();
     const n = arguments.length;
     // (an exiting process drops its ticks: none may be kept for a runner that never runs)
-    if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || (process as { _exiting?: boolean })._exiting) {
+    if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || proc._exiting) {
       if (n === 1) return orig.call(this, cb);
       if (n === 2) return orig.call(this, cb, x);
       if (n === 3) return orig.call(this, cb, x, y);

@@ -20,6 +20,9 @@ const FIRST_EVENT = HEADER_BYTES + CONTEXT_BYTES;
 const MAX_STRING = 4096;
 const MAX_QUEUED = 64; // 4 MiB of packets waiting for the disk at most
 const MAX_PACKET_AGE_MS = 1000;
+/** The monotonic clock in ns, taken once: `process` is a getter on the global object, and the
+ * process object a dictionary, so each `process.hrtime.bigint` costs two lookups and a call. */
+const monotonicNs = process.hrtime.bigint;
 
 const CTF_TYPES: Record<FieldKind, string> = {
   u8: 'uint8_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t', u64: 'uint64_t', f64: 'double', string: 'string',
@@ -166,8 +169,10 @@ export class CtfStreamWriter {
   private pos = FIRST_EVENT;
   private seq = 0;
   private discarded = 0;
-  private firstTs = 0n;
-  private lastTs = 0n;
+  /** Where the packet's last event starts. The packet's first and last timestamps are read back from
+   * the events' headers when it closes: no BigInt kept on the writer per event (each such store costs a
+   * write barrier, the writer being old and the BigInt young). */
+  private lastAt = FIRST_EVENT;
   /** Closed packets waiting for the disk: the buffer and the bytes of it that are the packet. */
   private queue: { buf: Buffer; len: number }[] = [];
   /** Packets already written, to fill again: fresh 64 KiB buffers would cost page faults and zeroing. */
@@ -188,7 +193,7 @@ export class CtfStreamWriter {
     const uuid = randomUUID();
     this.uuid = Buffer.from(uuid.replace(/-/g, ''), 'hex');
     // realtime minus monotonic, both read now: the clock offset LTTng would write
-    const mono = process.hrtime.bigint();
+    const mono = monotonicNs();
     const real = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
     writeFileSync(join(this.dir, 'metadata'), metadataText({ uuid, clockUuid: bootId(), offsetNs: real - mono, ...o }));
     this.fd = openSync(join(this.dir, 'stream_0'), 'w');
@@ -201,18 +206,17 @@ export class CtfStreamWriter {
     try {
       // (when the disk is behind, the packet keeps filling: memory stays bounded)
       if (this.closed || this.pos === FIRST_EVENT || this.queue.length >= MAX_QUEUED) return;
-      if (process.hrtime.bigint() - this.firstTs >= BigInt(MAX_PACKET_AGE_MS) * 1_000_000n) this.closePacket();
+      if (monotonicNs() - this.buf.readBigUInt64LE(FIRST_EVENT + 2) >= BigInt(MAX_PACKET_AGE_MS) * 1_000_000n) this.closePacket();
     } catch (e) {
       this.onError(e as Error);
     }
   }
 
   /** Room for an event of up to `bytes` bytes, or false when it must be dropped. */
-  private reserve(bytes: number, ts: bigint): boolean {
+  private reserve(bytes: number): boolean {
     if (this.pos + bytes <= PACKET_BYTES) return true;
     if (this.queue.length >= MAX_QUEUED) return false;
     this.closePacket();
-    this.firstTs = ts;
     return true;
   }
 
@@ -220,7 +224,7 @@ export class CtfStreamWriter {
   emit(id: number, values: readonly Value[]): void {
     if (this.closed) return;
     const kinds = KINDS[id];
-    const ts = process.hrtime.bigint();
+    const ts = monotonicNs();
     let need = FIXED_BYTES[id];
     let conn: Buffer | undefined;
     const variable = VARIABLE[id];
@@ -230,15 +234,14 @@ export class CtfStreamWriter {
       else if (kinds[variable[i]] === K_CONN) need += (conn = connBytes(v as Conn)).length;
       else need += 97; // (a number written as text)
     }
-    if (!this.reserve(need, ts)) {
+    if (!this.reserve(need)) {
       this.discarded++;
       return;
     }
-    if (this.pos === FIRST_EVENT) this.firstTs = ts;
-    this.lastTs = ts;
     const b = this.buf;
     const dv = this.view;
     let p = this.pos;
+    this.lastAt = p;
     dv.setUint16(p, id, true);
     dv.setBigUint64(p + 2, ts, true);
     p += 10;
@@ -274,8 +277,8 @@ export class CtfStreamWriter {
     this.uuid.copy(b, 4);
     b.writeUInt32LE(0, 20); // stream_id
     b.writeBigUInt64LE(0n, 24); // stream_instance_id
-    b.writeBigUInt64LE(this.firstTs, 32);
-    b.writeBigUInt64LE(this.lastTs, 40);
+    b.writeBigUInt64LE(b.readBigUInt64LE(FIRST_EVENT + 2), 32); // (an event's header: its id in 2 bytes, then its timestamp)
+    b.writeBigUInt64LE(b.readBigUInt64LE(this.lastAt + 2), 40);
     b.writeBigUInt64LE(BigInt(this.pos * 8), 48);
     b.writeBigUInt64LE(BigInt(this.pos * 8), 56);
     b.writeBigUInt64LE(BigInt(this.seq++), 64);

@@ -5,6 +5,7 @@
  * command), reads the commands written and the replies received, and pairs
  * them in order. Keys and values are never recorded.
  */
+import { Buffer } from 'node:buffer'; // (the global Buffer is a getter: a call per use)
 import { subscribe } from 'node:diagnostics_channel';
 import { Socket } from 'node:net';
 import { EV } from './events.js';

@@ -20,11 +20,23 @@ const s = http.createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', () => 
   });
 });`;
 
+/** The events' names; and each packet's bounds checked against its first and last event's time. */
 function names(dir: string): string[] {
   const r = CtfReader.open([dir]);
   const out: string[] = [];
-  for (let ev = r.next(); ev; ev = r.next()) out.push(ev.event.cls.name);
+  const first = new Map<number, number>();
+  const last = new Map<number, { at: number; end?: number }>();
+  for (let ev = r.next(); ev; ev = r.next()) {
+    out.push(ev.event.cls.name);
+    const p = ev.packet;
+    if (!first.has(p.offset)) {
+      first.set(p.offset, ev.cycles);
+      assert.equal(p.beginCycles, ev.cycles, `packet at ${p.offset} begins with its first event`);
+    }
+    last.set(p.offset, { at: ev.cycles, end: p.endCycles });
+  }
   r.close();
+  for (const [offset, { at, end }] of last) assert.equal(end, at, `packet at ${offset} ends with its last event`);
   return out;
 }
 
