@@ -205,13 +205,18 @@ export function slotContext(addonPath: string): RequestContext {
   // every tick of the process passes here (most outside any request): the usual arities are
   // passed on as they are; a tick in a request waits with its context in the agent's queue
   const nextTick = process.nextTick;
-  const proc = process as { _exiting?: boolean }; // (the global `process` is a getter: one call per use)
+  // An exiting process drops its ticks: none may be kept for a runner that never runs. Node sets
+  // process._exiting, then emits 'exit'; the flag is copied here (reading it from the process
+  // object, a dictionary, cost a lookup per tick).
+  let exiting = false;
+  process.prependListener('exit', () => {
+    exiting = true;
+  });
   const ticks = new InOrderCallbacks(swap, set);
   wrap(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
     const ctx = get();
     const n = arguments.length;
-    // (an exiting process drops its ticks: none may be kept for a runner that never runs)
-    if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || proc._exiting) {
+    if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || exiting) {
       if (n === 1) return orig.call(this, cb);
       if (n === 2) return orig.call(this, cb, x);
       if (n === 3) return orig.call(this, cb, x, y);
