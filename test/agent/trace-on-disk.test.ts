@@ -24,13 +24,13 @@ const s = http.createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', () => 
 function names(dir: string): string[] {
   const r = CtfReader.open([dir]);
   const out: string[] = [];
-  const first = new Map<number, number>();
+  const begun = new Set<number>();
   const last = new Map<number, { at: number; end?: number }>();
   for (let ev = r.next(); ev; ev = r.next()) {
     out.push(ev.event.cls.name);
     const p = ev.packet;
-    if (!first.has(p.offset)) {
-      first.set(p.offset, ev.cycles);
+    if (!begun.has(p.offset)) {
+      begun.add(p.offset);
       assert.equal(p.beginCycles, ev.cycles, `packet at ${p.offset} begins with its first event`);
     }
     last.set(p.offset, { at: ev.cycles, end: p.endCycles });
