@@ -9,8 +9,9 @@
  * async_hooks on Node.js 20 (the redtrace agent carries its context in
  * V8's continuation slot instead: docs/events.md, "Parent requests").
  * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..,"async_context_loss":..,
- * "baseline_rps":..,"cpu_us_per_request":{..}} (loss = 1 - rps / baseline rps; medians; the CPU
- * is the gateway's and the service's, per request through the gateway)
+ * "baseline_rps":..,"cpu_us_per_request":{..},"cpu_us_per_request_by_process":{"gateway":{..},"service":{..}}}
+ * (loss = 1 - rps / baseline rps; medians; the CPU is the gateway's and the service's, together
+ * and apart, per request through the gateway)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,8 +42,8 @@ function cpuMicros(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
 }
 
-/** Requests per second, and the two services' CPU per request (µs): steadier than throughput on a shared machine. */
-async function measure(cfg: Config, redisPort: number, traceDir: string): Promise<{ rps: number; cpu: number }> {
+/** Requests per second, and the CPU per request (µs) of the gateway and of the service: steadier than throughput on a shared machine. */
+async function measure(cfg: Config, redisPort: number, traceDir: string): Promise<{ rps: number; gateway: number; service: number }> {
   const svcPort = freePort();
   const gwPort = freePort();
   const env = { REDTRACE_TRACE_DIR: traceDir, REDTRACE_REDIS_PORTS: String(redisPort) };
@@ -52,12 +53,12 @@ async function measure(cfg: Config, redisPort: number, traceDir: string): Promis
     procs.push(await startProcess(process.execPath, [...PRELOAD[cfg], join(SERVICES, 'gateway.cjs'), String(gwPort), String(svcPort)], env, /ready/));
     const url = `http://127.0.0.1:${gwPort}/api/key`;
     await autocannon({ url, connections: 10, duration: 2 }); // warm-up (JIT, connection pools)
-    const cpu = () => procs.reduce((t, p) => t + cpuMicros(p.child.pid!), 0);
-    const cpu0 = cpu();
+    const [service, gateway] = procs.map((p) => p.child.pid!);
+    const before = { gateway: cpuMicros(gateway), service: cpuMicros(service) };
     const r = await autocannon({ url, connections: 10, duration: SECONDS });
-    const used = cpu() - cpu0;
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${cfg}: ${r.non2xx} non-2xx replies, ${r.errors} errors`);
-    return { rps: r.requests.average, cpu: used / r.requests.total };
+    const perRequest = (pid: number, from: number) => (cpuMicros(pid) - from) / r.requests.total;
+    return { rps: r.requests.average, gateway: perRequest(gateway, before.gateway), service: perRequest(service, before.service) };
   } finally {
     for (const p of procs.reverse()) await stopProcess(p);
   }
@@ -68,21 +69,27 @@ async function main(): Promise<void> {
   const redisPort = freePort();
   const redis = await startProcess('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
   try {
-    const rps: Record<Config, number[]> = { none: [], redtrace: [], otel: [], async_context: [] };
-    const cpu: Record<Config, number[]> = { none: [], redtrace: [], otel: [], async_context: [] };
     const order: Config[] = ['none', 'redtrace', 'otel', 'async_context'];
+    const each = (): Record<Config, number[]> => ({ none: [], redtrace: [], otel: [], async_context: [] });
+    const [rps, cpu, gateway, service] = [each(), each(), each(), each()];
     for (let round = 0; round < ROUNDS; round++) {
       for (const cfg of round % 2 === 0 ? order : [...order].reverse()) {
         const v = await measure(cfg, redisPort, join(work, `traces-${round}`));
-        tell(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v.rps)} req/s, ${Math.round(v.cpu)} µs CPU/request`);
+        tell(`round ${round + 1}/${ROUNDS}: ${cfg} ${Math.round(v.rps)} req/s, ${Math.round(v.gateway)} + ${Math.round(v.service)} µs CPU/request (gateway + service)`);
         rps[cfg].push(v.rps);
-        cpu[cfg].push(v.cpu);
+        cpu[cfg].push(v.gateway + v.service);
+        gateway[cfg].push(v.gateway);
+        service[cfg].push(v.service);
       }
     }
     for (const c of order) console.log(`${c}: ${rps[c].map((x) => Math.round(x)).join(' ')} req/s; ${cpu[c].map((x) => Math.round(x)).join(' ')} µs CPU/request`);
     const base = median(rps.none);
     const loss = (c: Config) => Math.round((1 - median(rps[c]) / base) * 1000) / 1000;
-    console.log(JSON.stringify({ bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), async_context_loss: loss('async_context'), baseline_rps: Math.round(base), cpu_us_per_request: Object.fromEntries(order.map((c) => [c, Math.round(median(cpu[c]))])) }));
+    const medians = (xs: Record<Config, number[]>) => Object.fromEntries(order.map((c) => [c, Math.round(median(xs[c]))]));
+    console.log(JSON.stringify({
+      bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), async_context_loss: loss('async_context'), baseline_rps: Math.round(base),
+      cpu_us_per_request: medians(cpu), cpu_us_per_request_by_process: { gateway: medians(gateway), service: medians(service) },
+    }));
   } finally {
     await stopProcess(redis);
     rmSync(work, { recursive: true, force: true });
