@@ -15,6 +15,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { RequestContext } from './context.js';
 import { builtinExports } from './here.cjs';
 import { InOrderCallbacks } from './in-order-callbacks.js';
+import { wrapMethod, type Fn } from './wrap-method.js';
 
 interface Slot {
   get(): unknown;
@@ -33,7 +34,6 @@ interface Slot {
 type Bound = { __redtraceRequest?: number };
 /** Listeners by event, as EventEmitter keeps them. */
 type Emitter = Bound & { _events?: Record<string, unknown> };
-type Fn = (...args: unknown[]) => unknown;
 type Methods = Record<string, Fn>;
 
 export function slotContext(addonPath: string): RequestContext {
@@ -50,13 +50,6 @@ export function slotContext(addonPath: string): RequestContext {
     } finally {
       set(prev);
     }
-  }
-
-  /** Replaces proto[name] by a wrapper that sees each call first. */
-  function wrap(proto: object, name: string, make: (orig: Fn) => Fn): void {
-    const p = proto as Methods;
-    const orig = p[name];
-    p[name] = Object.defineProperties(make(orig), Object.getOwnPropertyDescriptors(orig));
   }
 
   /**
@@ -78,14 +71,14 @@ export function slotContext(addonPath: string): RequestContext {
   };
   // events of a request's HTTP objects run in its context, and so do those of a socket
   // opened in a request (a client that connects on its first command, then sends it)
-  wrap(net.Socket.prototype, 'connect', (connect) => function (this: Bound) {
+  wrapMethod(net.Socket.prototype, 'connect', (connect) => function (this: Bound) {
     own(this);
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(connect, this, arguments);
   });
   for (const proto of [http.IncomingMessage.prototype, http.OutgoingMessage.prototype, net.Socket.prototype]) {
     // (every event of every socket passes here: the usual arities are passed on as they are)
-    wrap(proto, 'emit', (emit) => function (this: Emitter, event: unknown, a?: unknown) {
+    wrapMethod(proto, 'emit', (emit) => function (this: Emitter, event: unknown, a?: unknown) {
       const ctx = this.__redtraceRequest;
       const n = arguments.length;
       // An event no one listens to runs no one's code: no context to enter. Most events of a
@@ -103,14 +96,14 @@ export function slotContext(addonPath: string): RequestContext {
       }
     });
   }
-  // an outgoing request belongs to the code that creates it; its socket (and so the
-  // 'http.client.request.start' channel) may come later, from a socket another request frees
-  wrap(http.Agent.prototype, 'addRequest', (addRequest) => function (this: unknown, req: unknown) {
+  // an outgoing request belongs to the code that creates it; its socket (and so its
+  // http_client_request) may come later, from a socket another request frees
+  wrapMethod(http.Agent.prototype, 'addRequest', (addRequest) => function (this: unknown, req: unknown) {
     own(req as Bound);
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(addRequest, this, arguments);
   });
-  wrap(http.ClientRequest.prototype, 'onSocket', (onSocket) => function (this: Bound, socket: unknown) {
+  wrapMethod(http.ClientRequest.prototype, 'onSocket', (onSocket) => function (this: Bound, socket: unknown) {
     own(this);
     release(socket);
     // eslint-disable-next-line prefer-rest-params
@@ -199,7 +192,7 @@ export function slotContext(addonPath: string): RequestContext {
   const timers = builtinExports('node:timers');
   for (const [name, lead] of [['setTimeout', 1], ['setInterval', 1], ['setImmediate', 0]] as const) {
     const same = timers[name] === (globalThis as unknown as Methods)[name];
-    wrap(globalThis, name, schedule(lead));
+    wrapMethod(globalThis, name, schedule(lead));
     if (same) timers[name] = (globalThis as unknown as Methods)[name];
   }
   // every tick of the process passes here (most outside any request): the usual arities are
@@ -213,7 +206,7 @@ export function slotContext(addonPath: string): RequestContext {
     exiting = true;
   });
   const ticks = new InOrderCallbacks(swap, set);
-  wrap(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
+  wrapMethod(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
     const ctx = get();
     const n = arguments.length;
     if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || exiting) {
@@ -229,7 +222,7 @@ export function slotContext(addonPath: string): RequestContext {
     return orig.call(this, ticks.runner);
   });
   const microtasks = new InOrderCallbacks(swap, set);
-  wrap(globalThis, 'queueMicrotask', (orig) => function (this: unknown, cb: unknown) {
+  wrapMethod(globalThis, 'queueMicrotask', (orig) => function (this: unknown, cb: unknown) {
     const ctx = get();
     // eslint-disable-next-line prefer-rest-params
     if (ctx === undefined || typeof cb !== 'function') return Reflect.apply(orig, this, arguments);

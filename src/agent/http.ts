@@ -1,14 +1,17 @@
 /**
  * HTTP server and client spans from Node's diagnostics channels (http and
- * https modules, and fetch through undici): no monkey-patching. A server
+ * https modules, and fetch through undici), and one wrapped method: an
+ * http(s) client request is seen when it is handed to its socket, because
+ * Node publishes its channel only once the request is written. A server
  * request enters the async context, so what it causes knows its parent.
  */
 import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import { ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { EV, type Conn } from './events.js';
 import { currentRequest, newId, requestContext } from './context.js';
 import { emit, guarded } from './sink.js';
+import { wrapMethod } from './wrap-method.js';
 
 // The agent's state rides on the objects it observes, in properties of its own (cheaper than
 // WeakMaps: no ephemeron tables for the garbage collector). Names, not symbols: at a place that
@@ -87,18 +90,22 @@ export function startHttp(): void {
     }
     emit(EV.http_server_response, [id, response.statusCode, bytes]);
   }));
-  subscribe('http.client.request.start', guarded((m: unknown) => {
-    const { request } = m as { request: ClientRequest };
+  // 'http.client.request.start' comes after the request is written: by then the server may have
+  // it, and a client preempted in between publishes it milliseconds after the server started.
+  // Handed to its socket, the request is not written yet (its output waits for a later tick).
+  const clientStart = guarded(({ request, socket }: { request: ClientRequest; socket: Socket }) => {
     const id = newId();
-    const span: Span = { id, bytesAtStart: 0 };
-    (request as ClientRequest & Traced<Span>).__redtraceSpan = span;
-    const host = request.host ?? '';
-    const port = Number((request as unknown as { socket?: Socket }).socket?.remotePort ?? portOf(request));
-    emit(EV.http_client_request, [id, requestContext.clientParent(request), request.method ?? '', host, port, pathOf(request.path)]);
-    // bytes read by the socket since now (a kept-alive socket is assigned already; a new one starts at 0)
-    const s = (request as unknown as { socket?: Socket | null }).socket;
-    if (s) span.bytesAtStart = s.bytesRead ?? 0;
-  }));
+    // (bytes read by the socket from now on are the response's: a kept-alive socket has read others)
+    (request as ClientRequest & Traced<Span>).__redtraceSpan = { id, bytesAtStart: socket.bytesRead ?? 0 };
+    const port = Number(socket.remotePort ?? portOf(request));
+    emit(EV.http_client_request, [id, requestContext.clientParent(request), request.method ?? '', request.host ?? '', port, pathOf(request.path)]);
+  });
+  wrapMethod(ClientRequest.prototype, 'onSocket', (onSocket) => function (this: ClientRequest, socket: unknown, err: unknown) {
+    // (a socket that failed to open comes with an error: the request is never sent)
+    if (socket && !err && (this as ClientRequest & Traced<Span>).__redtraceSpan === undefined) clientStart({ request: this, socket: socket as Socket });
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(onSocket, this, arguments);
+  });
   subscribe('http.client.response.finish', guarded((m: unknown) => {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
     requestContext.bindClientResponse(request, response);
