@@ -18,6 +18,9 @@ import { disable, emit, guarded } from './sink.js';
 /** Give up on a connection whose unparsed bytes grow past this (a huge value inside an array): memory stays bounded. */
 const MAX_PENDING = 4 << 20;
 const SUBSCRIBE_CMDS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+/** Whether a command (lower case) is one of SUBSCRIBE_CMDS. The name is a new string per command: a set
+ * lookup would hash it each time, where most commands fail the suffix test without one. */
+const isSubscribe = (cmd: string): boolean => cmd.endsWith('subscribe') && SUBSCRIBE_CMDS.has(cmd);
 const PUSH_KINDS = new Set(['message', 'pmessage', 'smessage']);
 
 interface Pending {
@@ -79,7 +82,7 @@ class RedisConnection {
     const argc = r.count;
     const id = newId();
     const seq = this.seq++;
-    const sub = SUBSCRIBE_CMDS.has(cmd);
+    const sub = isSubscribe(cmd);
     if (sub) this.subscribed = true;
     this.queue.push({ id, seq, replies: sub ? Math.max(1, argc - 1) : 1, bytes: 0, subscribe: sub });
     emit(EV.redis_command_send, [id, parent, cmd, argc, bytes, pos, seq, connOf(this.socket)]);
@@ -102,12 +105,12 @@ class RedisConnection {
     while (r.next(b, off)) {
       const bytes = r.end - off;
       off = r.end;
-      const aggregate = r.type === 0x3e /* > */ || r.type === 0x2a; /* * */
-      if (aggregate) {
+      // a push (>), or an array (*) on a subscribed connection: maybe a message, not a reply
+      if (r.type === 0x3e || (r.type === 0x2a && this.subscribed)) {
         const kind = r.first === undefined ? '' : r.first.toLowerCase();
         // RESP3 confirms (un)subscriptions with pushes: those answer the pending SUBSCRIBE
-        const confirms = r.type === 0x3e && SUBSCRIBE_CMDS.has(kind) && this.queue[0]?.subscribe === true;
-        if (!confirms && (r.type === 0x3e || (this.subscribed && PUSH_KINDS.has(kind)))) {
+        const confirms = r.type === 0x3e && isSubscribe(kind) && this.queue[0]?.subscribe === true;
+        if (!confirms && (r.type === 0x3e || PUSH_KINDS.has(kind))) {
           const c = connOf(this.socket);
           emit(EV.redis_push, [kind, r.second ?? '', bytes, c.localPort, c.fd]);
           continue;
