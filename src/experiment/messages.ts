@@ -4,13 +4,13 @@
  *
  * - HTTP: a request and the server's receive of it (the client's local port
  *   is the server's remote port, requests in order on a kept-alive
- *   connection), and the response back to the client. Node.js publishes a
- *   request's start once it is written and a response's finish once it is
- *   handed to the kernel, so the other end may have it already: those two
- *   times bound nothing. What does: the request was sent after the client
- *   received the request that caused it and after the previous response on
- *   the connection; the response was sent after the server received the
- *   request.
+ *   connection), and the response back to the client. The agent records a
+ *   client request before it is written: it was sent after that (and after
+ *   the previous response on the connection). Node.js publishes a response's
+ *   finish once it is handed to the kernel, so the client may have it
+ *   already: that time bounds nothing. The response was sent after the
+ *   server received the request, and after the calls the request made that
+ *   ended before its response was recorded.
  * - Redis: a command Node.js sent and the read that completed it in Redis
  *   (the connection Redis accepted from that client port, n-th command on
  *   it), and Redis's write of the reply back to the reply Node.js received.
@@ -29,9 +29,9 @@ export interface Flow {
 }
 
 /**
- * One HTTP connection seen from one end, requests in order. Client: for each,
- * a time before it was sent (NaN if unknown) and its response's arrival.
- * Server: each request's receive time.
+ * One HTTP connection seen from one end, requests in order, two times each.
+ * Client: a time before the request was sent, and its response's arrival.
+ * Server: the request's arrival, and a time before its response was sent.
  */
 interface HttpConn {
   host: string;
@@ -75,8 +75,10 @@ interface NodeProcess {
   host: string;
   /** HTTP client requests by id, awaiting their response (which gives the connection): a time before they were sent. */
   calls: Map<number, number>;
-  /** HTTP server requests being served, by id: receive time. */
-  serving: Map<number, number>;
+  /** HTTP server requests by id, until their response: where their times are (the second is raised as their calls end). */
+  serving: Map<number, { conn: HttpConn; at: number }>;
+  /** The server request that made each HTTP or Redis call still open, by call id (ids are unique in a process). */
+  callers: Map<number, number>;
   /** Redis connections by local port (a new one replaces it when seq starts again). */
   redis: Map<number, NodeRedisConn>;
   /** Commands sent before their socket had a local port, by command id. */
@@ -97,20 +99,24 @@ export class MessageCollector {
 
   constructor() {
     this.handlers = {
-      'nodejs:http_client_request': (ev, _t, host, p) => {
+      // recorded when the request gets its socket, before it is written
+      'nodejs:http_client_request': (ev, t, host, p) => {
         const pr = this.proc(ev, host);
-        pr.calls.set(num(p.request_id), pr.serving.get(num(p.parent_id)) ?? NaN);
+        pr.calls.set(num(p.request_id), t);
+        if (num(p.parent_id)) pr.callers.set(num(p.request_id), num(p.parent_id));
       },
       'nodejs:http_client_response': (ev, t, host, p) => {
         const pr = this.proc(ev, host);
         const before = pr.calls.get(num(p.request_id));
         pr.calls.delete(num(p.request_id));
+        this.callEnded(pr, num(p.request_id), t);
         if (before === undefined || !num(p.local_port)) return;
         this.conn(this.clientHttp, host, num(p.local_port), num(p.remote_port)).times.push(before, t);
       },
       'nodejs:http_server_receive': (ev, t, host, p) => {
-        this.conn(this.serverHttp, host, num(p.remote_port), num(p.local_port)).times.push(t);
-        this.proc(ev, host).serving.set(num(p.request_id), t);
+        const conn = this.conn(this.serverHttp, host, num(p.remote_port), num(p.local_port));
+        conn.times.push(t, t);
+        this.proc(ev, host).serving.set(num(p.request_id), { conn, at: conn.times.length - 1 });
       },
       'nodejs:http_server_response': (ev, _t, host, p) => { this.proc(ev, host).serving.delete(num(p.request_id)); },
       'nodejs:redis_command_send': (ev, t, host, p) => {
@@ -118,6 +124,7 @@ export class MessageCollector {
         const [seq, local, name] = [num(p.seq), num(p.local_port), String(p.cmd)];
         if (!local) pr.unplaced.set(num(p.command_id), { seq, t, remote: num(p.remote_port), name });
         else this.sent(pr, local, num(p.remote_port), seq, t, name);
+        if (num(p.parent_id)) pr.callers.set(num(p.command_id), num(p.parent_id));
       },
       'nodejs:redis_command_reply': (ev, t, host, p) => {
         const pr = this.proc(ev, host);
@@ -129,6 +136,7 @@ export class MessageCollector {
         }
         const c = pr.redis.get(local);
         if (c) c.replied[num(p.seq)] = t;
+        this.callEnded(pr, num(p.command_id), t);
       },
       'redis:accept_connection': (ev, t, host, p) => {
         const kind = num(p.kind);
@@ -208,16 +216,16 @@ export class MessageCollector {
       const servers = this.serverHttp.get(key) ?? [];
       for (const [c, s] of pairUp(clients, servers)) {
         // a request one end saw and the other did not would shift every later one: skip the connection
-        if (c.times.length !== 2 * s.times.length) continue;
+        if (c.times.length !== s.times.length) continue;
         const out = flow(c.host, s.host);
         const back = flow(s.host, c.host);
-        for (let i = 0; i < s.times.length; i++) {
-          const [before, answered, received] = [c.times[2 * i], c.times[2 * i + 1], s.times[i]];
-          // sent after what caused it, and after the previous response on the connection
-          const sent = i > 0 ? Math.max(c.times[2 * i - 1], Number.isNaN(before) ? -Infinity : before) : before;
-          if (!Number.isNaN(sent)) { out.sent.push(sent); out.received.push(received); }
-          // answered after it was received
-          back.sent.push(received);
+        for (let i = 0; i < c.times.length; i += 2) {
+          const [before, answered, received, replied] = [c.times[i], c.times[i + 1], s.times[i], s.times[i + 1]];
+          // sent after it was recorded, and after the previous response on the connection
+          out.sent.push(i > 0 ? Math.max(c.times[i - 1], before) : before);
+          out.received.push(received);
+          // answered after it was received, and after the calls it made ended
+          back.sent.push(replied);
           back.received.push(answered);
         }
       }
@@ -249,7 +257,7 @@ export class MessageCollector {
     const pid = num((ev.streamContext as Record<string, unknown> | undefined)?.vpid ?? t.cls.env.get('vpid'));
     const byPid = this.procs.get(t) ?? this.procs.set(t, new Map()).get(t)!;
     let pr = byPid.get(pid);
-    if (!pr) byPid.set(pid, (pr = { host, calls: new Map(), serving: new Map(), redis: new Map(), unplaced: new Map() }));
+    if (!pr) byPid.set(pid, (pr = { host, calls: new Map(), serving: new Map(), callers: new Map(), redis: new Map(), unplaced: new Map() }));
     return pr;
   }
 
@@ -274,6 +282,20 @@ export class MessageCollector {
     let c = list.find((x) => x.host === host);
     if (!c) list.push((c = { host, times: [] }));
     return c;
+  }
+
+  /**
+   * A call a server request made ended at `t`, before the request's response was recorded: the
+   * response was sent after it. (The agent records a response once it is written, and a call's
+   * end before the application's code sees it, so a call that ends after the write is recorded
+   * after the response, when the request is no longer served here.)
+   */
+  private callEnded(pr: NodeProcess, call: number, t: number): void {
+    const parent = pr.callers.get(call);
+    if (parent === undefined) return;
+    pr.callers.delete(call);
+    const s = pr.serving.get(parent);
+    if (s && t > s.conn.times[s.at]) s.conn.times[s.at] = t;
   }
 
   private sent(pr: NodeProcess, local: number, remote: number, seq: number, t: number, name: string): void {

@@ -97,8 +97,10 @@ describe('clock synchronisation of traces from several hosts', () => {
       for (const h of r.clocks.hosts.filter((x) => x.status === 'synchronised')) {
         assert.ok(h.pairs >= 2 * REQUESTS, `${h.host}: ${h.pairs} pairs`);
         assert.equal(h.dropped, 0, `${h.host}: no message contradicts causality`);
-        // Redis messages are tight (tens of µs on loopback); HTTP ones are bounded by the handling time
-        assert.ok(h.accuracyNs! > 0 && h.accuracyNs! < (h.host === 'host-a' ? 500_000 : 5_000_000), `${h.host}: accuracy ${h.accuracyNs} ns`);
+        // Redis messages are tight (tens of µs on loopback); HTTP ones too, a request being bounded by when
+        // the client recorded it and a response by the end of the calls its request made (the gateway,
+        // host-c, has only HTTP messages: bounded by the whole handling time, it was some 0.55 ms)
+        assert.ok(h.accuracyNs! > 0 && h.accuracyNs! < 500_000, `${h.host}: accuracy ${h.accuracyNs} ns`);
         const [from, to] = h.coveredNs!;
         assert.ok(to - from > 500_000_000, `${h.host}: messages over ${to - from} ns`);
         // at the ends (and so everywhere between) of what the messages cover, the transform is within the bound
