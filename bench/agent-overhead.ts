@@ -9,9 +9,10 @@
  * async_hooks on Node.js 20 (the redtrace agent carries its context in
  * V8's continuation slot instead: docs/events.md, "Parent requests").
  * Last line: {"bench":"agent-overhead","redtrace_loss":..,"otel_loss":..,"async_context_loss":..,
- * "baseline_rps":..,"cpu_us_per_request":{..},"cpu_us_per_request_by_process":{"gateway":{..},"service":{..}}}
- * (loss = 1 - rps / baseline rps; medians; the CPU is the gateway's and the service's, together
- * and apart, per request through the gateway)
+ * "baseline_rps":..,"paired_loss":{..},"cpu_us_per_request":{..},"cpu_us_per_request_by_process":{"gateway":{..},"service":{..}}}
+ * (loss = 1 - rps / baseline rps; medians; paired_loss: the median over rounds of each round's
+ * loss against its own no-agent measure, which the machine's drift moves less; the CPU is the
+ * gateway's and the service's, together and apart, per request through the gateway)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -85,9 +86,12 @@ async function main(): Promise<void> {
     for (const c of order) console.log(`${c}: ${rps[c].map((x) => Math.round(x)).join(' ')} req/s; ${cpu[c].map((x) => Math.round(x)).join(' ')} µs CPU/request`);
     const base = median(rps.none);
     const loss = (c: Config) => Math.round((1 - median(rps[c]) / base) * 1000) / 1000;
+    // each configuration against no agent in the same round, then the median: measures close in time share the machine's load
+    const pairedLoss = (c: Config) => Math.round(median(rps[c].map((r, i) => 1 - r / rps.none[i])) * 1000) / 1000;
     const medians = (xs: Record<Config, number[]>) => Object.fromEntries(order.map((c) => [c, Math.round(median(xs[c]))]));
     console.log(JSON.stringify({
       bench: 'agent-overhead', redtrace_loss: loss('redtrace'), otel_loss: loss('otel'), async_context_loss: loss('async_context'), baseline_rps: Math.round(base),
+      paired_loss: { redtrace: pairedLoss('redtrace'), otel: pairedLoss('otel'), async_context: pairedLoss('async_context') },
       cpu_us_per_request: medians(cpu), cpu_us_per_request_by_process: { gateway: medians(gateway), service: medians(service) },
     }));
   } finally {
