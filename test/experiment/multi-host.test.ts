@@ -117,7 +117,7 @@ describe('clock synchronisation of traces from several hosts', () => {
         const rate = (hostTime(copy, h.host, trueAtFrom + 1e9) - hostTime(copy, h.host, trueAtFrom)) / (hostTime(copy, ref, trueAtFrom + 1e9) - hostTime(copy, ref, trueAtFrom));
         const drift = (rate - 1) * 1e6;
         assert.ok(Math.abs(h.driftPpm - drift) <= h.driftBoundPpm! + 1e-3, `${h.host}: drift ${h.driftPpm} ppm, truly ${drift} (bound ${h.driftBoundPpm})`);
-        if (copy !== 'renamed' && h.host === 'host-a') assert.ok(h.driftBoundPpm! < 100, 'the Redis messages pin the 200 ppm drift down');
+        if (copy !== 'renamed' && h.host === 'host-a') assert.ok(h.driftBoundPpm! < 100, `the Redis messages pin the 200 ppm drift down: bound ${h.driftBoundPpm} ppm, over ${to - from} ns, accuracy ${h.accuracyNs} ns`);
       }
     });
 

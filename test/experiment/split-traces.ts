@@ -32,7 +32,8 @@ export function recordSplitSystem(dir: string, requests: number, profile: 'full'
     `${agent('service')} REDTRACE_REDIS_PORTS=${redisPort} ${node} ${sh(path.join(SERVICES, 'service.cjs'))} ${svcPort} ${redisPort} & sp=$!`,
     `${agent('gateway')} ${node} ${sh(path.join(SERVICES, 'gateway.cjs'))} ${gwPort} ${svcPort} & gp=$!`,
     `for i in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:${svcPort}/ready && curl -s -o /dev/null http://127.0.0.1:${gwPort}/ready && break; sleep 0.05; done`,
-    `for i in $(seq ${requests}); do curl -s -o /dev/null http://127.0.0.1:${gwPort}/api/key$i; sleep 0.02; done`,
+    // spaced out: a drift is bounded by about twice the accuracy over the time the messages cover (some 2 s here)
+    `for i in $(seq ${requests}); do curl -s -o /dev/null http://127.0.0.1:${gwPort}/api/key$i; sleep 0.06; done`,
     'kill -TERM $gp $sp; wait $gp $sp || true',
     `${sh(bins.cli)} -p ${redisPort} shutdown nosave >/dev/null 2>&1 || true`,
     'wait $rp || true',
