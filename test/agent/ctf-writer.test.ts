@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { CtfStreamWriter } from '../../src/agent/ctf-writer.js';
 import { EV, type Conn } from '../../src/agent/events.js';
-import { CtfReader } from '../../src/ctf/index.js';
+import { CtfReader, type CtfEvent } from '../../src/ctf/index.js';
 
 test('every field kind is written as given and read back, each event at the time it was emitted', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redtrace-writer-'));
@@ -48,6 +48,27 @@ test('every field kind is written as given and read back, each event at the time
       assert.ok(e.ns >= before && e.ns <= after, `event ${i} at ${e.ns}, emitted between ${before} and ${after}`);
       if (i > 0) assert.ok(e.ns >= got[i - 1].ns, 'in order');
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a writer whose disk is behind drops events and counts them in the packet context, never holding the caller', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redtrace-writer-full-'));
+  try {
+    const w = new CtfStreamWriter(dir, { service: 'svc', procname: 'node', pid: 4242 });
+    // in one synchronous run, no write reaches the disk: past its 4 MiB queue the writer drops
+    const emitted = 200_000;
+    for (let i = 0; i < emitted; i++) w.emit(EV.http_server_response, [i, 200, 100]);
+    w.close();
+    const r = CtfReader.open([path.join(dir, fs.readdirSync(dir)[0])]);
+    let read = 0;
+    let last: CtfEvent | undefined;
+    for (let ev = r.next(); ev; ev = r.next(), read++) last = ev;
+    r.close();
+    const discarded = Number(last?.packet.context?.events_discarded);
+    assert.ok(read > 0 && discarded > 0, `${read} events kept, ${discarded} dropped`);
+    assert.equal(read + discarded, emitted, 'every event is either in the trace or counted as discarded');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
