@@ -216,7 +216,10 @@ function putU64(d: DataView, p: number, v: unknown): void {
   d.setUint32(p + 4, Math.floor(n / 4294967296), true);
 }
 
-const ENCODERS: readonly Encoder[] = NODEJS_EVENTS.map((_, id) => encoder(id));
+/** Built by the first writer, not when the module loads: where code generation from strings is
+ * disallowed, the agent's start fails and disables the agent with one warning line, and the
+ * application runs on (an error while loading would stop it). */
+let encoders: readonly Encoder[] | undefined;
 
 export class CtfStreamWriter implements Target {
   readonly dir: string;
@@ -238,6 +241,7 @@ export class CtfStreamWriter implements Target {
   private writing = false;
   private fileOffset = 0;
   private readonly uuid: Buffer;
+  private readonly encoders = (encoders ??= NODEJS_EVENTS.map((_, id) => encoder(id)));
   private readonly timer: NodeJS.Timeout;
   closed = false;
   /** Called once when a background write fails (the agent disables itself). */
@@ -280,7 +284,7 @@ export class CtfStreamWriter implements Target {
 
   /** Encodes one event (values in the order of its fields, a Conn standing for a connection's five). */
   emit(id: number, values: readonly Value[]): void {
-    if (!this.closed) ENCODERS[id](this, values);
+    if (!this.closed) this.encoders[id](this, values);
   }
 
   /** Fills in the packet context and hands the packet, as long as its events, to the write queue. */

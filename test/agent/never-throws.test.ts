@@ -30,6 +30,17 @@ test('a trace folder that cannot be written: one warning line, the application u
   });
 });
 
+test('where code generation from strings is disallowed: one warning line, the application unaffected', () => {
+  withTempDir('agent-nocodegen', (dir) => {
+    const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--require', AGENT, '-e', APP], { env: { ...process.env, REDTRACE_TRACE_DIR: dir }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'app says ok\n');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^redtrace agent: disabled \(.+\); the application is not affected$/);
+  });
+});
+
 test('with a writable folder the same application is traced and behaves the same', () => {
   withTempDir('agent-ok', (dir) => {
     const r = spawnSync(process.execPath, ['--require', AGENT, '-e', APP], { env: { ...process.env, REDTRACE_TRACE_DIR: dir }, encoding: 'utf8' });
