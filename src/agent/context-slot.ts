@@ -112,10 +112,12 @@ export function slotContext(addonPath: string): RequestContext {
 
   /**
    * Node's own stream ticks reach the application only through events of the stream they are
-   * given (`arg`: its position among the tick's arguments). When that stream is bound to the
-   * running request, its events carry the context already: the tick needs none of its own.
-   * They are most of a request's ticks. Known by name and checked by what they emit, once per
-   * function (a function of the application with one of these names is not mistaken for them).
+   * given (`arg`: its position among the tick's arguments). When that stream is bound to a
+   * request, its events run in that request's context already: the tick needs none of its own.
+   * They are most ticks of a process serving requests. Known by name and checked by what they
+   * emit, once per function, the first time one is given in a request (a function of the
+   * application with one of these names is not mistaken for them); once known, the slot is not
+   * even read for them (a native call, where the stream's binding is a property read).
    */
   const STREAM_TICKS = new Map<unknown, { arg: 0 | 1; emits: string }>([
     ['endReadableNT', { arg: 1, emits: "stream.emit('end')" }],
@@ -141,13 +143,20 @@ export function slotContext(addonPath: string): RequestContext {
       return -1; // an application's odd function (a throwing name getter): carried as any other
     }
   }
-  function carriedByStream(ctx: unknown, cb: Fn, x: unknown, y: unknown): boolean {
-    // the arguments first: most ticks are given nothing bound to the request, and are then
+  /** Whether a tick in a request is a stream tick given a stream bound to a request (classifying its callback on first sight). */
+  function carriedByStream(cb: Fn, x: unknown, y: unknown): boolean {
+    // the arguments first: most other ticks are given nothing bound to a request, and are then
     // no stream's, whatever their callback (often a fresh closure, not worth classifying)
-    if (typeof x === 'object' && x !== null && (x as Bound).__redtraceRequest === ctx) return streamArg(cb) === 0;
-    if (typeof y === 'object' && y !== null && (y as Bound).__redtraceRequest === ctx) return streamArg(cb) === 1;
+    if (isBound(x)) return streamArg(cb) === 0;
+    if (isBound(y)) return streamArg(cb) === 1;
     return false;
   }
+  /** The same for any tick, by a callback classified already: the slot need not be read for it. */
+  function knownStreamTick(cb: Tick, x: unknown, y: unknown): boolean {
+    const k = cb[STREAM_ARG];
+    return k === 0 ? isBound(x) : k === 1 && isBound(y);
+  }
+  const isBound = (o: unknown): boolean => typeof o === 'object' && o !== null && (o as Bound).__redtraceRequest !== undefined;
 
   // a scheduled callback runs in the context of the code that scheduled it: a timer's gets
   // the trampoline, the context and the callback ahead of its arguments, not a new closure
@@ -207,9 +216,9 @@ export function slotContext(addonPath: string): RequestContext {
   });
   const ticks = new InOrderCallbacks(swap, set);
   wrapMethod(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
-    const ctx = get();
     const n = arguments.length;
-    if (ctx === undefined || typeof cb !== 'function' || (n <= 3 && carriedByStream(ctx, cb as Fn, x, y)) || exiting) {
+    const ctx = typeof cb !== 'function' || exiting || knownStreamTick(cb as Tick, x, y) ? undefined : get();
+    if (ctx === undefined || carriedByStream(cb as Fn, x, y)) {
       if (n === 1) return orig.call(this, cb);
       if (n === 2) return orig.call(this, cb, x);
       if (n === 3) return orig.call(this, cb, x, y);
