@@ -29,6 +29,8 @@ type TracedSocket = Socket & { __redtraceConn?: Conn; __redtraceSent?: number };
 interface Span {
   id: number;
   bytesAtStart: number;
+  /** Its response has been recorded (at its end, or when it was cut off). */
+  done: boolean;
 }
 
 function fdOf(s: Socket | null | undefined): number {
@@ -96,7 +98,7 @@ export function startHttp(): void {
   const clientStart = guarded(({ request, socket }: { request: ClientRequest; socket: Socket }) => {
     const id = newId();
     // (bytes read by the socket from now on are the response's: a kept-alive socket has read others)
-    (request as ClientRequest & Traced<Span>).__redtraceSpan = { id, bytesAtStart: socket.bytesRead ?? 0 };
+    (request as ClientRequest & Traced<Span>).__redtraceSpan = { id, bytesAtStart: socket.bytesRead ?? 0, done: false };
     const port = Number(socket.remotePort ?? portOf(request));
     emit(EV.http_client_request, [id, requestContext.clientParent(request), request.method ?? '', request.host ?? '', port, pathOf(request.path)]);
   });
@@ -106,15 +108,29 @@ export function startHttp(): void {
     // eslint-disable-next-line prefer-rest-params
     return Reflect.apply(onSocket, this, arguments);
   });
+  // (published when the response's headers are parsed: its body may take long to come)
   subscribe('http.client.response.finish', guarded((m: unknown) => {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
     requestContext.bindClientResponse(request, response);
-    const span = (request as ClientRequest & Traced<Span>).__redtraceSpan;
-    if (!span) return;
-    const s = request.socket as Socket | null;
-    emit(EV.http_client_response, [span.id, response.statusCode ?? 0, (s?.bytesRead ?? 0) - span.bytesAtStart, connOf(s)]);
+    if (!(request as ClientRequest & Traced<Span>).__redtraceSpan) return;
+    response.on('end', onClientResponseDone);
+    response.on('close', onClientResponseDone);
   }));
   startUndici();
+}
+
+/** A client response ended (its last byte read) or was cut off (closed before its end: status 0), once. */
+const clientResponseDone = guarded((response: IncomingMessage & { req?: ClientRequest & Traced<Span> }) => {
+  const span = response.req?.__redtraceSpan;
+  if (!span || span.done) return;
+  span.done = true;
+  const s = response.socket;
+  emit(EV.http_client_response, [span.id, response.complete ? response.statusCode ?? 0 : 0, (s?.bytesRead ?? 0) - span.bytesAtStart, connOf(s)]);
+});
+
+/** A listener of the response's 'end' and 'close': one function for all responses, no closure per request. */
+function onClientResponseDone(this: IncomingMessage): void {
+  clientResponseDone(this);
 }
 
 function portOf(request: ClientRequest): number {
