@@ -121,10 +121,12 @@ export function startHttp(): void {
 
 /** A client response ended (its last byte read) or was cut off (closed before its end: status 0), once. */
 const clientResponseDone = guarded((response: IncomingMessage & { req?: ClientRequest & Traced<Span> }) => {
-  const span = response.req?.__redtraceSpan;
+  const request = response.req;
+  const span = request?.__redtraceSpan;
   if (!span || span.done) return;
   span.done = true;
-  const s = response.socket;
+  // (a kept-alive response lets go of its socket at its end: the request keeps it)
+  const s = request?.socket ?? response.socket;
   emit(EV.http_client_response, [span.id, response.complete ? response.statusCode ?? 0 : 0, (s?.bytesRead ?? 0) - span.bytesAtStart, connOf(s)]);
 });
 
