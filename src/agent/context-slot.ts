@@ -111,13 +111,13 @@ export function slotContext(addonPath: string): RequestContext {
   });
 
   /**
-   * Node's own stream ticks reach the application only through events of the stream they are
-   * given (`arg`: its position among the tick's arguments). When that stream is bound to a
-   * request, its events run in that request's context already: the tick needs none of its own.
-   * They are most ticks of a process serving requests. Known by name and checked by what they
-   * emit, once per function, the first time one is given in a request (a function of the
-   * application with one of these names is not mistaken for them); once known, the slot is not
-   * even read for them (a native call, where the stream's binding is a property read).
+   * Node's own stream ticks reach the application only through events of the stream (or HTTP
+   * client request) they are given (`arg`: its position among the tick's arguments). When that
+   * is bound to a request, its events run in that request's context already: the tick needs
+   * none of its own. They are most ticks of a process serving requests, and the slot is not even
+   * read for them (a native call, where the stream's binding is a property read). Known by name
+   * and checked by what they emit, once per function (a function of the application with one of
+   * these names is not mistaken for them).
    */
   const STREAM_TICKS = new Map<unknown, { arg: 0 | 1; emits: string }>([
     ['endReadableNT', { arg: 1, emits: "stream.emit('end')" }],
@@ -125,17 +125,25 @@ export function slotContext(addonPath: string): RequestContext {
     ['resume_', { arg: 0, emits: "stream.emit('resume')" }],
     ['emitCloseNT', { arg: 0, emits: "self.emit('close')" }],
     ['onError', { arg: 0, emits: "self.listenerCount('error')" }], // IncomingMessage's destroy
+    ['onSocketNT', { arg: 0, emits: 'tickOnSocket(req, socket)' }], // a client request given its socket
+    ['emitFreeNT', { arg: 0, emits: "req.emit('close')" }], // and done with it
   ]);
   const STREAM_ARG = Symbol('redtrace.streamTick');
   type Tick = Fn & { [STREAM_ARG]?: number };
+  /** Callbacks known to be none of those, by identity: a name is read through a native getter, and
+   * marking each function (fresh closures too) would give it a map of its own. */
+  const notStreamTicks = new WeakSet<Fn>();
   function streamArg(cb: Tick): number {
     const k = cb[STREAM_ARG];
-    return k !== undefined ? k : classify(cb);
+    return k !== undefined ? k : notStreamTicks.has(cb) ? -1 : classify(cb);
   }
   function classify(cb: Tick): number {
     try {
       const t = STREAM_TICKS.get(cb.name);
-      if (t === undefined) return -1;
+      if (t === undefined) {
+        notStreamTicks.add(cb);
+        return -1;
+      }
       const k = Function.prototype.toString.call(cb).includes(t.emits) ? t.arg : -1;
       if (Object.isExtensible(cb)) Object.defineProperty(cb, STREAM_ARG, { value: k });
       return k;
@@ -143,20 +151,14 @@ export function slotContext(addonPath: string): RequestContext {
       return -1; // an application's odd function (a throwing name getter): carried as any other
     }
   }
-  /** Whether a tick in a request is a stream tick given a stream bound to a request (classifying its callback on first sight). */
+  /** Whether a tick is a stream tick given a stream bound to a request (its callback classified on first sight). */
   function carriedByStream(cb: Fn, x: unknown, y: unknown): boolean {
     // the arguments first: most other ticks are given nothing bound to a request, and are then
     // no stream's, whatever their callback (often a fresh closure, not worth classifying)
-    if (isBound(x)) return streamArg(cb) === 0;
-    if (isBound(y)) return streamArg(cb) === 1;
+    if (typeof x === 'object' && x !== null && (x as Bound).__redtraceRequest !== undefined) return streamArg(cb) === 0;
+    if (typeof y === 'object' && y !== null && (y as Bound).__redtraceRequest !== undefined) return streamArg(cb) === 1;
     return false;
   }
-  /** The same for any tick, by a callback classified already: the slot need not be read for it. */
-  function knownStreamTick(cb: Tick, x: unknown, y: unknown): boolean {
-    const k = cb[STREAM_ARG];
-    return k === 0 ? isBound(x) : k === 1 && isBound(y);
-  }
-  const isBound = (o: unknown): boolean => typeof o === 'object' && o !== null && (o as Bound).__redtraceRequest !== undefined;
 
   // a scheduled callback runs in the context of the code that scheduled it: a timer's gets
   // the trampoline, the context and the callback ahead of its arguments, not a new closure
@@ -217,8 +219,8 @@ export function slotContext(addonPath: string): RequestContext {
   const ticks = new InOrderCallbacks(swap, set);
   wrapMethod(process, 'nextTick', (orig) => function (this: unknown, cb: unknown, x?: unknown, y?: unknown, z?: unknown) {
     const n = arguments.length;
-    const ctx = typeof cb !== 'function' || exiting || knownStreamTick(cb as Tick, x, y) ? undefined : get();
-    if (ctx === undefined || carriedByStream(cb as Fn, x, y)) {
+    const ctx = typeof cb !== 'function' || exiting || carriedByStream(cb as Fn, x, y) ? undefined : get();
+    if (ctx === undefined) {
       if (n === 1) return orig.call(this, cb);
       if (n === 2) return orig.call(this, cb, x);
       if (n === 3) return orig.call(this, cb, x, y);
