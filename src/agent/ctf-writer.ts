@@ -211,6 +211,12 @@ function encoder(id: number): Encoder {
 }
 
 function putU64(d: DataView, p: number, v: unknown): void {
+  // ids, counts and sizes fit in 32 bits: no floating-point modulo (a call to C) for them
+  if (typeof v === 'number' && v >= 0 && v < 4294967296) {
+    d.setUint32(p, v, true);
+    d.setUint32(p + 4, 0, true);
+    return;
+  }
   const n = Math.max(0, Number(v) || 0);
   d.setUint32(p, n % 4294967296, true);
   d.setUint32(p + 4, Math.floor(n / 4294967296), true);

@@ -1,7 +1,7 @@
 /**
  * Callbacks handed to a queue that runs them in the order they were given
- * (process.nextTick's, queueMicrotask's), each kept here with the request
- * context it was queued in. The queue itself is given the same runner for
+ * (process.nextTick's), each kept here with the request context it was
+ * queued in. The queue itself is given the same runner for
  * every callback, with no arguments, and each run of the runner takes the
  * oldest entry: no closure and no argument array per call, and Node's
  * nextTick takes its cheapest path. A callback that throws has been taken
