@@ -89,16 +89,14 @@ export class RespScanner {
     this.first = this.second = this.error = undefined;
     this.count = 0;
     if (off >= s.length || s.charCodeAt(off) !== 0x2a) return false;
-    let le = crIn(s, off + 1);
-    if (le < 0) return false;
-    const n = intIn(s, off + 1, le);
-    let at = le + 2;
+    const n = intLine(s, off + 1);
+    if (lineCr < 0) return false;
+    let at = lineCr + 2;
     for (let i = 0; i < n; i++) {
       if (s.charCodeAt(at) !== 0x24) return false;
-      le = crIn(s, at + 1);
-      if (le < 0) return false;
-      const len = intIn(s, at + 1, le);
-      const start = le + 2;
+      const len = intLine(s, at + 1);
+      if (lineCr < 0) return false;
+      const start = lineCr + 2;
       at = start + len + 2;
       if (len < 0 || at > s.length || s.charCodeAt(at - 2) !== CR) return false;
       if (i === 0 && len <= MAX_TEXT) this.first = s.slice(start, start + len);
@@ -168,23 +166,32 @@ function lineEnd(b: Buffer, from: number): number {
   return -1;
 }
 
-/** Offset of the next CR in a string from `from`, or -1 (a loop, as lineEnd: these lines are a few characters long). */
-function crIn(s: string, from: number): number {
-  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) === CR) return i;
-  return -1;
-}
+/** Where intLine found its line's CR (-1: the string ends before it). */
+let lineCr = -1;
 
-/** The decimal integer of characters [from, to) of a string, read without making another. */
-function intIn(s: string, from: number, to: number): number {
-  let neg = false;
+/**
+ * The decimal integer of a string's line, from `from` to its CR, whose offset is left in lineCr:
+ * one pass over the line, where finding the CR and then reading the digits took two (reading a
+ * character of a string a client built piece by piece is the costly part of the string scan).
+ */
+function intLine(s: string, from: number): number {
   let i = from;
+  let neg = false;
   if (s.charCodeAt(i) === 0x2d) {
     neg = true;
     i++;
   }
   let n = 0;
-  for (; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
-  return neg ? -n : n;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === CR) {
+      lineCr = i;
+      return neg ? -n : n;
+    }
+    n = n * 10 + (c - 48);
+  }
+  lineCr = -1;
+  return 0;
 }
 
 /** The decimal integer of bytes [from, to), read without making a string. */
