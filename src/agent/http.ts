@@ -29,8 +29,6 @@ type TracedSocket = Socket & { __redtraceConn?: Conn; __redtraceSent?: number };
 interface Span {
   id: number;
   bytesAtStart: number;
-  /** Its response has been recorded (at its end, or when it was cut off). */
-  done: boolean;
 }
 
 function fdOf(s: Socket | null | undefined): number {
@@ -98,7 +96,7 @@ export function startHttp(): void {
   const clientStart = guarded(({ request, socket }: { request: ClientRequest; socket: Socket }) => {
     const id = newId();
     // (bytes read by the socket from now on are the response's: a kept-alive socket has read others)
-    (request as ClientRequest & Traced<Span>).__redtraceSpan = { id, bytesAtStart: socket.bytesRead ?? 0, done: false };
+    (request as ClientRequest & Traced<Span>).__redtraceSpan = { id, bytesAtStart: socket.bytesRead ?? 0 };
     const port = Number(socket.remotePort ?? portOf(request));
     emit(EV.http_client_request, [id, requestContext.clientParent(request), request.method ?? '', request.host ?? '', port, pathOf(request.path)]);
   });
@@ -113,24 +111,23 @@ export function startHttp(): void {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage };
     requestContext.bindClientResponse(request, response);
     if (!(request as ClientRequest & Traced<Span>).__redtraceSpan) return;
-    response.on('end', onClientResponseDone);
+    // (a response closes after its end, or when cut off before it: one listener sees both)
     response.on('close', onClientResponseDone);
   }));
   startUndici();
 }
 
-/** A client response ended (its last byte read) or was cut off (closed before its end: status 0), once. */
+/** A client response closed: after its end (complete), or cut off before it (status 0). */
 const clientResponseDone = guarded((response: IncomingMessage & { req?: ClientRequest & Traced<Span> }) => {
   const request = response.req;
   const span = request?.__redtraceSpan;
-  if (!span || span.done) return;
-  span.done = true;
+  if (!span) return;
   // (a kept-alive response lets go of its socket at its end: the request keeps it)
   const s = request?.socket ?? response.socket;
   emit(EV.http_client_response, [span.id, response.complete ? response.statusCode ?? 0 : 0, (s?.bytesRead ?? 0) - span.bytesAtStart, connOf(s)]);
 });
 
-/** A listener of the response's 'end' and 'close': one function for all responses, no closure per request. */
+/** A listener of the response's 'close': one function for all responses, no closure per request. */
 function onClientResponseDone(this: IncomingMessage): void {
   clientResponseDone(this);
 }
